@@ -1,0 +1,149 @@
+/**
+ * PostgreSQL from Debian's packages: a private primary and a streaming replica
+ * made with `pg_basebackup -R`, both on loopback, data under .stack/data.
+ *
+ * initdb refuses to run as root, so as root every PostgreSQL program runs as
+ * the `postgres` system user that Debian's package creates.
+ */
+import { chownSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadStackEnv } from "../../../shared/config.ts";
+import type { Component } from "../component.ts";
+import { DATA_DIR, logFile, RUN_DIR } from "../paths.ts";
+import { run, StackError, tcpOpen, waitFor } from "../proc.ts";
+import { postgresBinDir } from "../provision.ts";
+
+const SUPERUSER = "payments";
+const DATABASE = "payments";
+
+function asOwner(cmd: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+}
+
+function pg(bin: string, args: string[]): string {
+  const [cmd, full] = asOwner(join(postgresBinDir(), bin), args);
+  return run(cmd, full, { cwd: "/" });
+}
+
+/** A directory the postgres user can write to. */
+function ownedDir(path: string): void {
+  mkdirSync(join(path, ".."), { recursive: true, mode: 0o755 });
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  if (process.getuid?.() === 0) {
+    const uid = Number(run("id", ["-u", "postgres"]).trim());
+    const gid = Number(run("id", ["-g", "postgres"]).trim());
+    chownSync(path, uid, gid);
+  }
+}
+
+function socketDir(): string {
+  const dir = join(RUN_DIR, "pg");
+  ownedDir(dir);
+  return dir;
+}
+
+abstract class PostgresNode implements Component {
+  readonly kind = "infra" as const;
+  abstract readonly name: string;
+  protected abstract port(): number;
+  protected abstract init(): Promise<void>;
+  get dataDir() {
+    return join(DATA_DIR, this.name);
+  }
+  get dataDirs() {
+    return [this.dataDir];
+  }
+  endpoint() {
+    return `postgres://${SUPERUSER}@127.0.0.1:${this.port()}/${DATABASE}`;
+  }
+  async provision() {
+    postgresBinDir();
+  }
+  running() {
+    return existsSync(join(this.dataDir, "postmaster.pid")) && this.status();
+  }
+  private status(): boolean {
+    try {
+      pg("pg_ctl", ["status", "-D", this.dataDir]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  async healthy() {
+    if (!(await tcpOpen(this.port()))) return false;
+    try {
+      const out = run(join(postgresBinDir(), "pg_isready"), ["-h", "127.0.0.1", "-p", String(this.port()), "-d", DATABASE, "-U", SUPERUSER]);
+      return out.includes("accepting");
+    } catch {
+      return false;
+    }
+  }
+  async start() {
+    if (!existsSync(join(this.dataDir, "PG_VERSION"))) await this.init();
+    if (!this.running()) {
+      const log = logFile(this.name);
+      mkdirSync(join(log, ".."), { recursive: true });
+      writeFileSync(log, "", { flag: "a" });
+      if (process.getuid?.() === 0) chownSync(log, Number(run("id", ["-u", "postgres"]).trim()), 0);
+      pg("pg_ctl", ["start", "-D", this.dataDir, "-l", log, "-W", "-o", `-p ${this.port()} -k ${socketDir()} -c listen_addresses=127.0.0.1`]);
+    }
+    await waitFor(this.name, () => this.healthy(), 60_000);
+  }
+  async stop() {
+    if (this.status()) pg("pg_ctl", ["stop", "-D", this.dataDir, "-m", "fast", "-w", "-t", "60"]);
+  }
+}
+
+export class PostgresPrimary extends PostgresNode {
+  readonly name = "postgres-primary";
+  protected port() {
+    return loadStackEnv().PG_PRIMARY_PORT;
+  }
+  protected async init() {
+    ownedDir(this.dataDir);
+    pg("initdb", ["-D", this.dataDir, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
+    // Local-only cluster: trust on loopback, replication allowed for the replica.
+    writeFileSync(
+      join(this.dataDir, "pg_hba.conf"),
+      [
+        "local all all trust",
+        "host all all 127.0.0.1/32 trust",
+        "host replication all 127.0.0.1/32 trust",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(this.dataDir, "postgresql.auto.conf"),
+      [
+        "wal_level = replica",
+        "max_wal_senders = 5",
+        "wal_keep_size = '256MB'",
+        "max_connections = 300",
+        "shared_buffers = '256MB'",
+        "hot_standby = on",
+        // Durable commits stay on: the platform's promises rest on them.
+        "synchronous_commit = on",
+        "",
+      ].join("\n"),
+    );
+    await this.start();
+    pg("createdb", ["-h", "127.0.0.1", "-p", String(this.port()), "-U", SUPERUSER, DATABASE]);
+  }
+}
+
+export class PostgresReplica extends PostgresNode {
+  readonly name = "postgres-replica";
+  protected port() {
+    return loadStackEnv().PG_REPLICA_PORT;
+  }
+  protected async init() {
+    const primary = loadStackEnv().PG_PRIMARY_PORT;
+    ownedDir(this.dataDir);
+    try {
+      pg("pg_basebackup", ["-h", "127.0.0.1", "-p", String(primary), "-U", SUPERUSER, "-D", this.dataDir, "-R", "-X", "stream", "-c", "fast"]);
+    } catch (e) {
+      throw new StackError(`replica: pg_basebackup from the primary on port ${primary} failed (is it running?)\n${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test suite and exits non-zero on any failure:
+#   the TypeScript type check, then `bun test` (unit tests beside the code, and
+#   integration/end-to-end tests under test/ against the real local stack,
+#   which the test preload brings up when it is not running).
+# The last line is a plain summary: "N passed, N failed".
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${PAYORCH_CACHE:-$HOME/.cache/payorch}"
+bash "$ROOT/infra/bootstrap.sh" || { echo "0 passed, 1 failed"; exit 1; }
+export PATH="$CACHE/bun/bin:$PATH"
+cd "$ROOT"
+
+passed=0 failed=0
+echo "== type check (tsc --noEmit)"
+if bun run --silent typecheck; then passed=$((passed + 1)); echo "type check: ok"; else failed=$((failed + 1)); echo "type check: FAILED"; fi
+
+echo "== bun test $*"
+out="$(mktemp)"
+bun test "$@" 2>&1 | tee "$out"
+bun_rc=${PIPESTATUS[0]}
+p=$(grep -Eo '^ *[0-9]+ pass$' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+f=$(grep -Eo '^ *[0-9]+ fail$' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+rm -f "$out"
+passed=$((passed + p)) failed=$((failed + f))
+# A crash or an error outside any test still fails the run.
+if [[ $bun_rc -ne 0 && $f -eq 0 ]]; then failed=$((failed + 1)); echo "bun test exited with $bun_rc"; fi
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,149 @@
+import { Subject } from "rxjs";
+import type { AssignmentEvent, ConsumerPort, InboundMessage, OffsetCommit, TopicPartition } from "../engine/ports.ts";
+import { ErrorCodes, baseConfig, rdkafka, type RdKafka } from "./rdkafka.ts";
+
+export interface ConsumerOptions {
+  readonly brokers: string;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly clientId: string;
+  /** Records fetched per consume call. */
+  readonly batchSize?: number;
+  /** Last-resort bound on how long a revoke may be held for in-flight work. */
+  readonly revokeTimeoutMs?: number;
+  readonly extra?: Record<string, string | number | boolean>;
+}
+
+const tpId = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+function toInbound(m: RdKafka.Message): InboundMessage {
+  const headers: Record<string, string> = {};
+  for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) headers[k] = v.toString();
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: String(m.offset),
+    key: m.key === undefined || m.key === null ? null : m.key.toString(),
+    value: m.value,
+    headers,
+    timestamp: m.timestamp ?? Date.now(),
+  };
+}
+
+/**
+ * librdkafka consumer as a ConsumerPort: manual commits only, records pulled in
+ * batches and pushed into `messages$`, rebalances surfaced on `assignments$`.
+ *
+ * A revoke is held (unassign deferred) until the engine calls `done()`, so the
+ * engine can finish in-flight work and commit while it still owns the
+ * partitions. Records of a partition fetched after its revoke are dropped here.
+ */
+export function createKafkaConsumer(opts: ConsumerOptions): ConsumerPort {
+  const messages$ = new Subject<InboundMessage>();
+  const assignments$ = new Subject<AssignmentEvent>();
+  const owned = new Set<string>();
+  const pendingCommits: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  let stopped = false;
+
+  const consumer = new rdkafka.KafkaConsumer({
+    ...baseConfig(opts.brokers, opts.clientId),
+    "group.id": opts.groupId,
+    "enable.auto.commit": false,
+    "enable.auto.offset.store": false,
+    "auto.offset.reset": "earliest",
+    "partition.assignment.strategy": "range,roundrobin",
+    "session.timeout.ms": 10_000,
+    "heartbeat.interval.ms": 1_000,
+    "max.poll.interval.ms": 300_000,
+    "fetch.wait.max.ms": 20,
+    offset_commit_cb: (err: RdKafka.LibrdKafkaError | undefined) => {
+      const p = pendingCommits.shift();
+      if (!p) return;
+      if (err) p.reject(new Error(`commit failed: ${err.message ?? err}`));
+      else p.resolve();
+    },
+    rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => {
+      const partitions: TopicPartition[] = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+      if (err.code === ErrorCodes.assignPartitions) {
+        for (const p of partitions) owned.add(tpId(p.topic, p.partition));
+        assignments$.next({ type: "assigned", partitions });
+        consumer.assign(assignment);
+        return;
+      }
+      if (err.code !== ErrorCodes.revokePartitions) return;
+      for (const p of partitions) owned.delete(tpId(p.topic, p.partition));
+      const unassign = () => {
+        try {
+          consumer.unassign();
+        } catch {
+          /* disconnected meanwhile */
+        }
+      };
+      let released = false;
+      const done = () => {
+        if (released) return;
+        released = true;
+        clearTimeout(timer);
+        unassign();
+      };
+      const timer = setTimeout(done, opts.revokeTimeoutMs ?? 30_000);
+      assignments$.next({ type: "revoked", partitions, done });
+    },
+  } as RdKafka.ConsumerGlobalConfig);
+  consumer.setDefaultConsumeTimeout(100);
+  (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
+
+  const batchSize = opts.batchSize ?? 500;
+  const loop = () => {
+    if (stopped) return;
+    consumer.consume(batchSize, (err, batch) => {
+      if (stopped) return;
+      if (err && err.code !== -185 /* timed out */) {
+        messages$.error(new Error(`consume failed: ${err.message}`));
+        return;
+      }
+      for (const m of batch ?? []) if (owned.has(tpId(m.topic, m.partition))) messages$.next(toInbound(m));
+      setImmediate(loop);
+    });
+  };
+
+  return {
+    messages$: messages$.asObservable(),
+    assignments$: assignments$.asObservable(),
+    start: () =>
+      new Promise<void>((resolve, reject) => {
+        consumer.connect({ timeout: 20_000 }, (err) => {
+          if (err) return reject(new Error(`consumer connect: ${err.message}`));
+          consumer.subscribe([...opts.topics]);
+          loop();
+          resolve();
+        });
+      }),
+    pause: (tps) => {
+      if (tps.length) consumer.pause(tps.map((t) => ({ topic: t.topic, partition: t.partition })));
+    },
+    resume: (tps) => {
+      if (tps.length) consumer.resume(tps.map((t) => ({ topic: t.topic, partition: t.partition })));
+    },
+    commit: (offsets: readonly OffsetCommit[]) =>
+      new Promise<void>((resolve, reject) => {
+        if (offsets.length === 0) return resolve();
+        pendingCommits.push({ resolve, reject });
+        try {
+          consumer.commit(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })));
+        } catch (e) {
+          pendingCommits.pop();
+          reject(e as Error);
+        }
+      }),
+    disconnect: () =>
+      new Promise<void>((resolve) => {
+        stopped = true;
+        consumer.disconnect(() => {
+          messages$.complete();
+          assignments$.complete();
+          resolve();
+        });
+      }),
+  };
+}
