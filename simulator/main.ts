@@ -1,0 +1,45 @@
+/**
+ * Entry point: `bun simulator/main.ts`. Configuration is read once at start and a bad
+ * value stops the process with a message naming the variable.
+ *   PORT (12111) · SIM_HOST (127.0.0.1) · SIM_SEED · SIM_LATENCY_MS · SIM_LATENCY_JITTER_MS ·
+ *   SIM_LATENCY_P99_MS · SIM_FAULTS ("500:0.1,503:0.05,429:0.05,lock_timeout:0,reset:0.02,hang:0.02") ·
+ *   SIM_FAULT_PHASE (before|after|mixed) · SIM_HANG_MS (90000 or "never") ·
+ *   SIM_OUTAGE_MS + SIM_OUTAGE_MODE (503|reset): an outage from start-up · SIM_QUIET=1: no request log
+ */
+import { ConfigError, configFromEnv } from "./fault-config.ts";
+import { seedFrom } from "./rng.ts";
+import { createSimulator } from "./server.ts";
+
+function fail(message: string): never {
+  console.error(`[simulator] configuration error: ${message}`);
+  process.exit(2);
+}
+
+const env = process.env;
+const port = Number(env.PORT ?? "12111");
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a port number, got "${env.PORT}"`);
+const hostname = env.SIM_HOST ?? "127.0.0.1";
+
+let faults;
+try {
+  faults = configFromEnv(env, Date.now());
+} catch (e) {
+  fail(e instanceof ConfigError ? e.message : String(e));
+}
+const seed = seedFrom(env.SIM_SEED);
+const quiet = env.SIM_QUIET === "1";
+const sim = createSimulator({ faults, seed, log: quiet ? undefined : (line) => console.log(`[simulator] ${line}`) });
+const server = sim.listen({ port, hostname });
+
+console.log(
+  `[simulator] Stripe-compatible simulator on http://${hostname}:${server.port} seed=${seed} ` +
+    `faults=${JSON.stringify({ latency: faults.latency, rates: faults.rates, phase: faults.phase, hangMs: faults.hangMs, outage: faults.outage })}`,
+);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    // Hung requests would keep a graceful stop waiting forever; close them.
+    void server.stop(true);
+    process.exit(0);
+  });
+}
