@@ -86,14 +86,13 @@ export class Kafka implements Component {
         '        pattern: "[%d] %p %m (%c)%n"',
         "  Loggers:",
         "    Root:",
-        "      level: INFO",
+        "      level: WARN",
         "      AppenderRef:",
         "        - ref: STDOUT",
         "    Logger:",
-        "      - name: kafka",
+        // Start-up and shutdown lines only: the health check looks for "Kafka Server started".
+        "      - name: kafka.server.KafkaRaftServer",
         "        level: INFO",
-        "      - name: org.apache.kafka",
-        "        level: WARN",
         "",
       ].join("\n"),
     );
@@ -122,8 +121,11 @@ export class Kafka implements Component {
 
   async healthy() {
     if (!this.running() || !(await tcpOpen(loadStackEnv().KAFKA_PORT))) return false;
+    // "started" must appear after the latest start marker of this log (see startDetached).
     const log = logFile(this.name);
-    return existsSync(log) && /Kafka Server started|KafkaRaftServer.*started/.test(readFileSync(log, "utf8").slice(-200_000));
+    if (!existsSync(log)) return false;
+    const text = readFileSync(log, "utf8");
+    return text.slice(text.lastIndexOf(`starting ${this.name}:`)).includes("Kafka Server started");
   }
 
   async start() {

@@ -1,0 +1,57 @@
+/**
+ * API-specific settings, checked at start-up like shared/config.ts: a bad value stops
+ * the process with a message naming the variable. Endpoints (DB URLs) come from
+ * loadStackEnv(); only knobs that belong to the API live here.
+ */
+import { ConfigError } from "../shared/config.ts";
+
+type Env = Record<string, string | undefined>;
+
+export type ApiConfig = {
+  port: number;
+  /** Bodies above this many bytes get 413. Payments are small; 16 KiB is generous. */
+  bodyLimitBytes: number;
+  dbPoolMax: number;
+  readPoolMax: number;
+  /** Most creates coalesced into one transaction (group commit); 1 turns it off. */
+  createBatchMax: number;
+  /** Idempotency records are kept at least this long, then purged. */
+  idempotencyTtlHours: number;
+  /** How long a verified API key is trusted without asking Postgres again. */
+  authCacheMs: number;
+  logLevel: string;
+  seedDevMerchant: boolean;
+  /** Fixed dev key so the local stack prints the same key each start. Never set in production. */
+  devMerchantKey: string | undefined;
+  shutdownGraceMs: number;
+};
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return n;
+}
+
+export function loadApiConfig(env: Env = process.env): ApiConfig {
+  const devKey = env.DEV_MERCHANT_KEY || undefined;
+  if (devKey !== undefined && !/^sk_[A-Za-z0-9_-]{32,200}$/.test(devKey)) {
+    throw new ConfigError("DEV_MERCHANT_KEY must look like sk_ followed by at least 32 URL-safe characters");
+  }
+  return {
+    port: int(env, "PORT", 13001, 1, 65535),
+    bodyLimitBytes: int(env, "API_BODY_LIMIT_BYTES", 16 * 1024, 1024, 1024 * 1024),
+    dbPoolMax: int(env, "DB_POOL_MAX", 10, 1, 200),
+    readPoolMax: int(env, "DB_READ_POOL_MAX", 10, 1, 200),
+    createBatchMax: int(env, "CREATE_BATCH_MAX", 64, 1, 1000),
+    idempotencyTtlHours: int(env, "IDEMPOTENCY_TTL_HOURS", 24, 24, 24 * 30),
+    authCacheMs: int(env, "AUTH_CACHE_MS", 30_000, 0, 600_000),
+    logLevel: env.LOG_LEVEL || "info",
+    seedDevMerchant: env.SEED_DEV_MERCHANT === "1",
+    devMerchantKey: devKey,
+    shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 120_000),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The only way a request body gets in: JSON content type (else 415), at most `limitBytes`
+ * (else 413, checked while reading so a chunked upload cannot balloon memory), valid
+ * UTF-8 JSON (else 400, never 500), and no card number anywhere (else 400). Runs before
+ * schema validation so a card number in an unknown field still gets the card error.
+ */
+import { badRequest, payloadTooLarge, unsupportedMediaType } from "../../shared/http-errors.ts";
+import { containsCardNumber, findCardNumber } from "../payments/card-scan.ts";
+
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+export const cardRejected = (param: string) =>
+  badRequest(
+    "card_data_not_allowed",
+    "Card numbers are not accepted by this API. Collect the card with a client-side tokeniser and send its payment_method token (pm_...).",
+    param,
+  );
+
+async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit);
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) throw payloadTooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function parseJsonBody(limitBytes: number) {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  return async ({ request }: { request: Request }): Promise<unknown> => {
+    if (!JSON_TYPE.test(request.headers.get("content-type") ?? "")) throw unsupportedMediaType();
+    const bytes = await readCapped(request, limitBytes);
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      throw badRequest("invalid_json", "Request body is not valid UTF-8.");
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      if (containsCardNumber(text)) throw cardRejected("(body)");
+      throw badRequest("invalid_json", "Request body is not valid JSON.");
+    }
+    // The raw text catches numbers too long for a double; the parsed walk names the field.
+    const hit = findCardNumber(parsed) ?? (containsCardNumber(text) ? "(body)" : undefined);
+    if (hit) throw cardRejected(hit);
+    return parsed;
+  };
+}

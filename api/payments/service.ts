@@ -1,0 +1,145 @@
+/**
+ * Payment use cases. Knows nothing about HTTP requests: it gets a merchant id, a validated
+ * body and an idempotency key, and returns what to answer or throws a typed ApiError.
+ */
+import { Value } from "@sinclair/typebox/value";
+import type { Sql } from "../../shared/db/client.ts";
+import { PaymentCreated, PaymentId, type PaymentStatus } from "../../shared/events.ts";
+import { idempotencyInFlight, idempotencyMismatch, internalError, notFound } from "../../shared/http-errors.ts";
+import { Headers, Topics } from "../../shared/topics.ts";
+import { idempotencyLockId, requestFingerprint } from "../idempotency/fingerprint.ts";
+import type { GroupCommitter } from "./group-commit.ts";
+import type { CreatePaymentBody, PaymentResource } from "./model.ts";
+import { findPayment, listPayments } from "./repo.ts";
+
+export type PaymentsServiceDeps = {
+  primary: Sql;
+  /** Read replica; may lag the primary. */
+  replica: Sql;
+  committer: GroupCommitter;
+  now?: () => Date;
+};
+
+export type CreateCommand = {
+  merchantId: string;
+  idempotencyKey: string;
+  body: CreatePaymentBody;
+  correlationId: string;
+};
+
+/** `body` is the serialised response: on a replay, byte for byte what the first caller got. */
+export type CreateResult = { status: number; paymentId: string; body: string; replayed: boolean };
+
+export type PaymentsService = ReturnType<typeof createPaymentsService>;
+
+const CREATE_ENDPOINT = "POST /v1/payments";
+const PAYMENT_ID = new RegExp(PaymentId.pattern!);
+
+export const newPaymentId = (): string => `pay_${Bun.randomUUIDv7().replaceAll("-", "")}`;
+
+export function createPaymentsService(deps: PaymentsServiceDeps) {
+  const now = deps.now ?? (() => new Date());
+  // Keys with a create in flight from this instance: a concurrent duplicate gets its 409
+  // here without a database round trip. Other instances are covered by the advisory lock.
+  const localInFlight = new Set<string>();
+
+  async function create(cmd: CreateCommand): Promise<CreateResult> {
+    const lock = idempotencyLockId(cmd.merchantId, cmd.idempotencyKey);
+    if (localInFlight.has(lock)) throw idempotencyInFlight();
+    localInFlight.add(lock);
+    try {
+      const id = newPaymentId();
+      const createdAt = now().toISOString();
+      const b = cmd.body;
+      const payment: PaymentResource = {
+        id,
+        object: "payment",
+        status: "PENDING",
+        amount: b.amount,
+        currency: b.currency,
+        payment_method: b.payment_method,
+        customer: b.customer.name === undefined ? { email: b.customer.email } : { email: b.customer.email, name: b.customer.name },
+        description: b.description ?? null,
+        metadata: b.metadata ?? {},
+        decline_code: null,
+        last_error: null,
+        created_at: createdAt,
+        updated_at: createdAt,
+        decided_at: null,
+      };
+      const event: PaymentCreated = {
+        v: 1,
+        paymentId: id,
+        merchantId: cmd.merchantId,
+        amount: b.amount,
+        currency: b.currency,
+        paymentMethod: b.payment_method,
+        customer: payment.customer,
+        createdAt,
+      };
+      // Producer-side check: an event the consumers would reject must never be written.
+      if (!Value.Check(PaymentCreated, event)) throw internalError();
+
+      const responseBody = JSON.stringify(payment);
+      const outcome = await deps.committer.submit({
+        lock,
+        merchant_id: cmd.merchantId,
+        idempotency_key: cmd.idempotencyKey,
+        fingerprint: requestFingerprint(CREATE_ENDPOINT, b),
+        topic: Topics.paymentsCreated,
+        payment: {
+          id,
+          merchant_id: cmd.merchantId,
+          amount: b.amount,
+          currency: b.currency,
+          payment_method: b.payment_method,
+          customer_email: b.customer.email,
+          customer_name: b.customer.name ?? null,
+          description: b.description ?? null,
+          metadata: b.metadata ?? {},
+          created_at: createdAt,
+        },
+        event,
+        headers: { [Headers.correlationId]: cmd.correlationId },
+        response_status: 201,
+        response_body: responseBody,
+      });
+      switch (outcome.outcome) {
+        case "created":
+          return { status: 201, paymentId: id, body: responseBody, replayed: false };
+        case "replayed":
+          return {
+            status: outcome.status,
+            paymentId: (JSON.parse(outcome.body) as PaymentResource).id,
+            body: outcome.body,
+            replayed: true,
+          };
+        case "in_flight":
+          throw idempotencyInFlight();
+        case "mismatch":
+          throw idempotencyMismatch();
+      }
+    } finally {
+      localInFlight.delete(lock);
+    }
+  }
+
+  /** Replica first; a miss may only mean replication lag, so ask the primary before 404. */
+  async function get(merchantId: string, id: string): Promise<PaymentResource> {
+    // The id is never echoed back: a path segment is client input like any other.
+    if (!PAYMENT_ID.test(id)) throw notFound("No such payment.", "id");
+    const found = (await findPayment(deps.replica, merchantId, id)) ?? (await findPayment(deps.primary, merchantId, id));
+    if (!found) throw notFound("No such payment.", "id");
+    return found;
+  }
+
+  /**
+   * Lists read the replica only: a page is a snapshot and may trail the newest writes by
+   * the replication lag. A client that needs its fresh payment reads it by id.
+   */
+  function list(merchantId: string, q: { limit: number; startingAfter?: string; status?: PaymentStatus }) {
+    return listPayments(deps.replica, { merchantId, ...q });
+  }
+
+  return { create, get, list };
+}

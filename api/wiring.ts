@@ -1,0 +1,49 @@
+/**
+ * Wires the API from pools and config. Used by main.ts and by the integration tests, so
+ * tests exercise the same object graph that production runs.
+ */
+import type { Sql } from "../shared/db/client.ts";
+import { createOutboxNotifier } from "../shared/db/outbox.ts";
+import { Topics } from "../shared/topics.ts";
+import { createApp } from "./app.ts";
+import type { ApiConfig } from "./config.ts";
+import type { Readiness } from "./health/routes.ts";
+import { createAuthenticator } from "./merchants/auth.ts";
+import type { Logger } from "./observability/logger.ts";
+import { createMetrics, type Metrics } from "./observability/metrics.ts";
+import { createGroupCommitter } from "./payments/group-commit.ts";
+import { createPaymentsService } from "./payments/service.ts";
+
+export type ApiDeps = {
+  primary: Sql;
+  replica: Sql;
+  logger: Logger;
+  config: Pick<ApiConfig, "bodyLimitBytes" | "createBatchMax" | "dbPoolMax" | "authCacheMs">;
+  metrics?: Metrics;
+};
+
+export function buildApi(deps: ApiDeps) {
+  const metrics = deps.metrics ?? createMetrics();
+  const readiness: Readiness = { shuttingDown: false };
+  const committer = createGroupCommitter({
+    sql: deps.primary,
+    maxBatch: deps.config.createBatchMax,
+    // One batch per pool connection: never queue inside the driver, queue here instead.
+    maxInFlight: deps.config.dbPoolMax,
+    onBatch: (n) => metrics.createBatchSize.observe(n),
+    onCommitted: createOutboxNotifier(deps.primary, Topics.paymentsCreated, (err) =>
+      deps.logger.warn({ err: String(err) }, "outbox notify failed; the relay's poll will pick the rows up"),
+    ),
+  });
+  const payments = createPaymentsService({ primary: deps.primary, replica: deps.replica, committer });
+  const app = createApp({
+    primary: deps.primary,
+    payments,
+    authenticate: createAuthenticator({ sql: deps.primary, cacheMs: deps.config.authCacheMs }),
+    logger: deps.logger,
+    metrics,
+    readiness,
+    bodyLimitBytes: deps.config.bodyLimitBytes,
+  });
+  return { app, committer, readiness, metrics };
+}

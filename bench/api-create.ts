@@ -1,0 +1,117 @@
+/**
+ * Benchmark: is POST /v1/payments (validation, auth, idempotency, payment + key + outbox
+ * in one durable transaction, through Caddy over HTTPS) close to the raw rate at which
+ * Postgres commits durable single-row transactions from Bun with the same pool size?
+ *
+ *   (a) raw:  C workers, each `INSERT INTO bench_raw ... ` in autocommit (INSERT; COMMIT),
+ *             pool of C connections, synchronous_commit as configured on the server (on).
+ *   (b) API:  C concurrent clients POSTing unique Idempotency-Keys to PUBLIC_URL.
+ *
+ * Prints both rates, b/a, and p50/p99 latency of (b). Required b/a >= 0.7; the goal of
+ * >= 2 comes from group commit (api/payments/group-commit.ts).
+ *
+ *   bun bench/api-create.ts            # BENCH_SECONDS=10 BENCH_CONCURRENCY=20
+ * Env: PUBLIC_URL / CADDY_ROOT_CA (defaults from the stack), BENCH_TARGET_URL to aim (b)
+ * at one API instance directly (plain HTTP) when Caddy is not running.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadStackEnv } from "../shared/config.ts";
+import { createDb } from "../shared/db/client.ts";
+import { migrate } from "../shared/db/migrate.ts";
+import { createMerchant } from "../api/merchants/repo.ts";
+
+const env = loadStackEnv();
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
+const target = process.env.BENCH_TARGET_URL ?? env.PUBLIC_URL;
+const caPath =
+  process.env.CADDY_ROOT_CA ?? join(import.meta.dir, "../.stack/data/caddy/data/caddy/pki/authorities/local/root.crt");
+const tls = target.startsWith("https:") && existsSync(caPath) ? { ca: readFileSync(caPath, "utf8") } : undefined;
+
+async function runFor(workers: number, ms: number, op: () => Promise<void>): Promise<{ count: number; latencies: number[]; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          await op();
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { count: latencies.length, latencies, errors };
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+// (a) raw durable single-row commits
+const sql = createDb({ url: env.DATABASE_URL, max: concurrency, applicationName: "bench" });
+await migrate(sql);
+await sql`CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT now())`;
+const syncCommit = (await sql`SHOW synchronous_commit`)[0]!.synchronous_commit as string;
+const fsync = (await sql`SHOW fsync`)[0]!.fsync as string;
+await runFor(concurrency, 1000, async () => void (await sql`INSERT INTO bench_raw (v) VALUES (${"warmup"})`));
+const raw = await runFor(concurrency, seconds * 1000, async () => {
+  await sql`INSERT INTO bench_raw (v) VALUES (${crypto.randomUUID()})`;
+});
+await sql`DROP TABLE bench_raw`;
+
+// (b) the API, end to end
+const merchant = await createMerchant(sql, "Bench");
+const body = JSON.stringify({
+  amount: 1999,
+  currency: "USD",
+  payment_method: "pm_card_visa",
+  customer: { email: "bench@example.com", name: "Bench" },
+  description: "benchmark",
+});
+const post = async () => {
+  const res = await fetch(`${target}/v1/payments`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${merchant.apiKey}`,
+      "content-type": "application/json",
+      "idempotency-key": crypto.randomUUID(),
+    },
+    body,
+    tls,
+  } as RequestInit);
+  await res.arrayBuffer();
+  if (res.status !== 201) throw new Error(`status ${res.status}`);
+};
+await post(); // fails fast if the target is wrong
+await runFor(concurrency, 1000, post);
+const api = await runFor(concurrency, seconds * 1000, post);
+await sql.end({ timeout: 5 });
+
+const rawRate = raw.count / seconds;
+const apiRate = api.count / seconds;
+const sorted = api.latencies.sort((x, y) => x - y);
+const result = {
+  at: new Date().toISOString(),
+  target,
+  concurrency,
+  pool: concurrency,
+  seconds,
+  postgres: { synchronous_commit: syncCommit, fsync },
+  raw_commits_per_s: Math.round(rawRate),
+  api_creates_per_s: Math.round(apiRate),
+  ratio: Number((apiRate / rawRate).toFixed(2)),
+  api_p50_ms: Number(pct(sorted, 50).toFixed(2)),
+  api_p99_ms: Number(pct(sorted, 99).toFixed(2)),
+  api_errors: api.errors,
+  raw_errors: raw.errors,
+};
+console.log(`(a) raw INSERT;COMMIT  ${result.raw_commits_per_s}/s  (pool ${concurrency}, synchronous_commit=${syncCommit}, fsync=${fsync})`);
+console.log(`(b) POST /v1/payments  ${result.api_creates_per_s}/s  via ${target}  (${concurrency} concurrent)`);
+console.log(`    ratio b/a = ${result.ratio}   p50 ${result.api_p50_ms} ms   p99 ${result.api_p99_ms} ms   errors ${api.errors}`);
+const dir = join(import.meta.dir, "results");
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, `api-create-${Date.now()}.json`), JSON.stringify(result, null, 2));

@@ -1,0 +1,31 @@
+/**
+ * Postgres client factory (the `postgres` package). Every service builds its pools here
+ * so connection settings stay the same everywhere. Loaded by Bun and by Node 24.
+ */
+import postgres from "postgres";
+
+export type Sql = postgres.Sql<Record<string, never>>;
+export type TransactionSql = postgres.TransactionSql<Record<string, never>>;
+
+export type DbOptions = {
+  url: string;
+  /** Pool size. */
+  max?: number;
+  /** Shown in pg_stat_activity, so an operator can tell who holds a lock. */
+  applicationName?: string;
+  /** Seconds before giving up on a new connection. */
+  connectTimeout?: number;
+};
+
+export function createDb(opts: DbOptions): Sql {
+  return postgres(opts.url, {
+    max: opts.max ?? 10,
+    connect_timeout: opts.connectTimeout ?? 10,
+    idle_timeout: 60,
+    // Our statements are few and fixed, so prepared statements pay off.
+    prepare: true,
+    // Postgres NOTICEs (e.g. "relation already exists, skipping") are not worth a log line each.
+    onnotice: () => {},
+    connection: { application_name: opts.applicationName ?? "payments" },
+  }) as unknown as Sql;
+}

@@ -1,0 +1,90 @@
+/**
+ * Card numbers anywhere in the request are rejected with a clear error and are never
+ * stored, logged or echoed back.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHarness, validBody, type Harness } from "./harness.ts";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.close());
+
+const PAN = "4242424242424242";
+const digitsOf = (s: string) => s.replace(/\D/g, "");
+
+const placements: [string, (b: any) => unknown, string][] = [
+  ["description, spaced", (b) => ({ ...b, description: "card 4242 4242 4242 4242 exp 12/30" }), "description"],
+  ["customer.name, dashed", (b) => ({ ...b, customer: { ...b.customer, name: "4000-0566-5566-5556" } }), "customer.name"],
+  ["customer.email", (b) => ({ ...b, customer: { email: `${PAN}@example.com` } }), "customer.email"],
+  ["metadata value", (b) => ({ ...b, metadata: { note: `pan=${PAN}` } }), "metadata.note"],
+  ["metadata key", (b) => ({ ...b, metadata: { [PAN]: "x" } }), "metadata"],
+  ["payment_method", (b) => ({ ...b, payment_method: `pm_${PAN}` }), "payment_method"],
+  ["unknown field", (b) => ({ ...b, card_number: PAN }), "card_number"],
+  ["amount as a number", (b) => ({ ...b, amount: Number(PAN) }), "amount"],
+  ["Amex 15 digits", (b) => ({ ...b, description: "378282246310005" }), "description"],
+  ["after another number", (b) => ({ ...b, description: "ref 12 4242 4242 4242 4242" }), "description"],
+  ["escaped in JSON", (b) => ({ ...b, description: "\u0034242424242424242" }), "description"],
+];
+
+describe("card numbers are refused", () => {
+  test.each(placements)("in %s -> 400 card_data_not_allowed", async (_name, place, param) => {
+    const marker = `card-test-${crypto.randomUUID()}`;
+    const res = await h.create(place(validBody()), { idem: marker });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("card_data_not_allowed");
+    expect(res.json.error.param).toBe(param);
+    expect(digitsOf(res.text)).not.toContain(PAN);
+    const stored = await h.primary`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = ${marker}`;
+    expect(stored[0]!.n).toBe(0);
+  });
+
+  test("a PAN in a huge JSON number (beyond double precision) is caught from the raw text", async () => {
+    const raw = JSON.stringify(validBody()).replace('"amount":1999', '"amount":4242424242424242428');
+    const res = await h.call("POST", "/v1/payments", { raw, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("card_data_not_allowed");
+  });
+
+  test("a PAN inside malformed JSON gets the card error, not a parse error", async () => {
+    const res = await h.call("POST", "/v1/payments", {
+      raw: `{"description": "4242 4242 4242 4242"`,
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("card_data_not_allowed");
+  });
+
+  test("nothing with the PAN reaches the database or the logs", async () => {
+    const panVariants = [PAN, "4000056655665556", "378282246310005"];
+    for (const [, place] of placements) await h.create(place(validBody()));
+    const dump = await h.primary`
+      SELECT coalesce(string_agg(p::text, ''), '') AS t FROM payments p WHERE merchant_id = ${h.merchantA.merchantId}`;
+    const outbox = await h.primary`SELECT coalesce(string_agg(o::text, ''), '') AS t FROM outbox o`;
+    const logs = h.logLines.join("");
+    for (const pan of panVariants) {
+      expect(digitsOf(dump[0]!.t)).not.toContain(pan);
+      expect(digitsOf(outbox[0]!.t)).not.toContain(pan);
+      expect(digitsOf(logs)).not.toContain(pan);
+    }
+  });
+
+  test("digit runs that are not card numbers are accepted", async () => {
+    // 16 digits failing Luhn, a Luhn-valid ms timestamp, a date-time stamp, a phone number, a 24-digit id.
+    const res = await h.create({
+      ...validBody(),
+      description: "order 4242424242424241 at 1764403200009, batch 20241231-123456, call 5550100123",
+      metadata: { ref: "123456789012345678901234" },
+    });
+    expect(res.json).toMatchObject({ status: "PENDING" });
+    expect(res.status).toBe(201);
+  });
+
+  test("a PAN in the Idempotency-Key is refused and not stored", async () => {
+    const res = await h.create(validBody(), { idem: `retry-${PAN}` });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("card_data_not_allowed");
+    expect(res.json.error.param).toBe("Idempotency-Key");
+  });
+});

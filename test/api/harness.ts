@@ -1,0 +1,79 @@
+/**
+ * Builds the API in-process against the real Postgres primary and replica (URLs from
+ * shared/config.ts), with the same wiring main.ts uses. Each test file gets fresh
+ * merchants, so files never see each other's payments.
+ */
+import { Writable } from "node:stream";
+import { loadStackEnv } from "../../shared/config.ts";
+import { createDb, type Sql } from "../../shared/db/client.ts";
+import { migrate } from "../../shared/db/migrate.ts";
+import { createMerchant } from "../../api/merchants/repo.ts";
+import { createLogger } from "../../api/observability/logger.ts";
+import { buildApi, type ApiDeps } from "../../api/wiring.ts";
+
+export const env = loadStackEnv();
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+export const validBody = () => ({
+  amount: 1999,
+  currency: "USD",
+  payment_method: "pm_card_visa",
+  customer: { email: "jane@example.com", name: "Jane Doe" },
+  description: "Order #1001",
+  metadata: { order_id: "1001" },
+});
+
+export async function createHarness(opts: { config?: Partial<ApiDeps["config"]>; replica?: Sql } = {}) {
+  const primary = createDb({ url: env.DATABASE_URL, max: 20, applicationName: "api-tests" });
+  const replica = opts.replica ?? createDb({ url: env.DATABASE_READ_URL, max: 5, applicationName: "api-tests-read" });
+  await migrate(primary);
+  const logLines: string[] = [];
+  const logger = createLogger(
+    "debug",
+    new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(String(chunk));
+        cb();
+      },
+    }),
+  );
+  const config = { bodyLimitBytes: 16 * 1024, createBatchMax: 64, dbPoolMax: 10, authCacheMs: 30_000, ...opts.config };
+  const api = buildApi({ primary, replica, logger, config });
+  const merchantA = await createMerchant(primary, "Test A");
+  const merchantB = await createMerchant(primary, "Test B");
+
+  type CallOpts = { key?: string | null; body?: unknown; raw?: NonNullable<RequestInit["body"]>; headers?: Record<string, string>; idem?: string | null };
+
+  /** Sends a request through the real app. `key` defaults to merchant A's API key. */
+  async function call(method: string, path: string, o: CallOpts = {}) {
+    const headers: Record<string, string> = { ...o.headers };
+    const key = o.key === undefined ? merchantA.apiKey : o.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: NonNullable<RequestInit["body"]> | undefined = o.raw;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers["content-type"] ??= "application/json";
+    }
+    if (method === "POST" && o.idem !== null) headers["idempotency-key"] ??= o.idem ?? `test-${crypto.randomUUID()}`;
+    const res = await api.app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, json };
+  }
+
+  const create = (body: unknown = validBody(), o: CallOpts = {}) => call("POST", "/v1/payments", { body, ...o });
+
+  async function close() {
+    await api.committer.drain();
+    await primary.end({ timeout: 5 });
+    if (!opts.replica) await replica.end({ timeout: 5 });
+  }
+
+  return { primary, replica, api, merchantA, merchantB, call, create, logLines, close };
+}

@@ -1,0 +1,72 @@
+/**
+ * The create writes payment, idempotency record and PaymentCreated outbox row in one
+ * transaction, and wakes the relay with NOTIFY.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { checkEvent, PaymentCreated } from "../../shared/events.ts";
+import { Topics } from "../../shared/topics.ts";
+import { createHarness, validBody, type Harness } from "./harness.ts";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.close());
+
+test("a created payment has exactly one unpublished PaymentCreated outbox row matching DESIGN §3", async () => {
+  const res = await h.create();
+  const rows = await h.primary`SELECT topic, key, payload, headers, published_at FROM outbox WHERE key = ${res.json.id}`;
+  expect(rows.length).toBe(1);
+  const row = rows[0]!;
+  expect(row.topic).toBe(Topics.paymentsCreated);
+  expect(row.published_at).toBeNull();
+  const event = checkEvent(PaymentCreated, row.payload);
+  expect(event).toEqual({
+    v: 1,
+    paymentId: res.json.id,
+    merchantId: h.merchantA.merchantId,
+    amount: 1999,
+    currency: "USD",
+    paymentMethod: "pm_card_visa",
+    customer: { email: "jane@example.com", name: "Jane Doe" },
+    createdAt: res.json.created_at,
+  });
+  const payment = await h.primary`SELECT status, merchant_id FROM payments WHERE id = ${res.json.id}`;
+  expect(payment[0]).toEqual({ status: "PENDING", merchant_id: h.merchantA.merchantId });
+});
+
+test("creating a payment wakes the relay: NOTIFY outbox with the topic, after the commit", async () => {
+  const got: string[] = [];
+  const listener = await h.primary.listen("outbox", (payload) => void got.push(payload));
+  try {
+    await h.create();
+    for (let i = 0; i < 50 && got.length === 0; i++) await Bun.sleep(20);
+    expect(got).toContain(Topics.paymentsCreated);
+  } finally {
+    await listener.unlisten();
+  }
+});
+
+test("a failed create transaction leaves no payment, key or outbox row behind", async () => {
+  const k = `atomic-${crypto.randomUUID()}`;
+  // A payment id that already exists makes the payment INSERT fail after the key was claimed.
+  const existing = await h.create();
+  const item = {
+    lock: "1",
+    merchant_id: h.merchantA.merchantId,
+    idempotency_key: k,
+    fingerprint: "00",
+    topic: Topics.paymentsCreated,
+    payment: { id: existing.json.id, merchant_id: h.merchantA.merchantId, amount: 1, currency: "USD", payment_method: "pm_x", customer_email: "a@b.co", created_at: new Date().toISOString() },
+    event: {},
+    headers: {},
+    response_status: 201,
+    response_body: "{}",
+  };
+  await expect(h.primary`SELECT * FROM create_payments(${h.primary.json([item] as never)})`).rejects.toThrow();
+  const keys = await h.primary`SELECT 1 FROM idempotency_keys WHERE key = ${k}`;
+  const outbox = await h.primary`SELECT count(*)::int AS n FROM outbox WHERE key = ${existing.json.id}`;
+  expect(keys.length).toBe(0);
+  expect(outbox[0]!.n).toBe(1);
+  void validBody;
+});
