@@ -32,6 +32,11 @@ export const StackEnv = Type.Object({
   CADDY_ADMIN_PORT: Port,
   PUBLIC_URL: Url,
   API_PORTS: Type.Array(Port, { minItems: 1 }),
+  STRIPE_SIM_PORT: Port,
+  /** Where the payment worker sends Stripe calls: the simulator locally; empty means Stripe itself. */
+  STRIPE_API_BASE: Type.String(),
+  /** /metrics (and /health/live) of each stream service, by service name. */
+  METRICS_PORTS: Type.Record(Type.String(), Port),
 });
 export type StackEnv = Static<typeof StackEnv>;
 
@@ -79,6 +84,14 @@ export function loadStackEnv(env: Env = process.env): StackEnv {
     CADDY_ADMIN_PORT: int(env, "CADDY_ADMIN_PORT", 2119),
     PUBLIC_URL: env.PUBLIC_URL ?? `https://localhost:${https}`,
     API_PORTS: apiPorts,
+    STRIPE_SIM_PORT: int(env, "STRIPE_SIM_PORT", 12111),
+    STRIPE_API_BASE: env.STRIPE_API_BASE ?? `http://127.0.0.1:${int(env, "STRIPE_SIM_PORT", 12111)}`,
+    METRICS_PORTS: {
+      "outbox-relay": int(env, "OUTBOX_RELAY_METRICS_PORT", 9470),
+      "payment-worker": int(env, "PAYMENT_WORKER_METRICS_PORT", 9471),
+      "notification-worker": int(env, "NOTIFICATION_WORKER_METRICS_PORT", 9472),
+      "dlq-consumer": int(env, "DLQ_CONSUMER_METRICS_PORT", 9473),
+    },
   };
   const err = Value.Errors(StackEnv, cfg).First();
   if (err) throw new ConfigError(`invalid configuration ${err.path.slice(1) || "(root)"}: ${err.message}`);

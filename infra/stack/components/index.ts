@@ -19,9 +19,26 @@ export function infrastructure(): Component[] {
   return [new PostgresPrimary(), new PostgresReplica(), new Kafka(), new FerretDB(), new Mailpit()];
 }
 
+/** Stream services on the pinned Node 24, each with its /metrics + /health/live port. */
+const STREAM_SERVICES = [
+  { name: "outbox-relay", entry: "streams/outbox-relay/main.ts" },
+  { name: "payment-worker", entry: "streams/payment-worker/main.ts" },
+] as const;
+
 export function services(): Component[] {
   const env = loadStackEnv();
-  return env.API_PORTS.map(
+  const simulator = new Service({
+    name: "stripe-sim",
+    runtime: "bun",
+    entry: "simulator/main.ts",
+    env: { PORT: String(env.STRIPE_SIM_PORT), SIM_QUIET: "1" },
+    health: `http://127.0.0.1:${env.STRIPE_SIM_PORT}/health`,
+  });
+  const streams = STREAM_SERVICES.map((s) => {
+    const port = env.METRICS_PORTS[s.name] ?? 0;
+    return new Service({ ...s, runtime: "node", env: { METRICS_PORT: String(port), STRIPE_API_BASE: env.STRIPE_API_BASE }, health: `http://127.0.0.1:${port}/health/live` });
+  });
+  const apis = env.API_PORTS.map(
     (port, i) =>
       new Service({
         name: `api-${i + 1}`,
@@ -31,6 +48,7 @@ export function services(): Component[] {
         health: `http://127.0.0.1:${port}/health/ready`,
       }),
   );
+  return [simulator, ...apis, ...streams];
 }
 
 export function allComponents(): Component[] {

@@ -1,0 +1,80 @@
+/**
+ * Outbox relay process (Node 24): `node streams/outbox-relay/main.ts`.
+ * Any number may run at once; SKIP LOCKED keeps their batches disjoint.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { loadStackEnv, redactUrl } from "../../shared/config.ts";
+import { createDb } from "../../shared/db/client.ts";
+import { createLogger } from "../../shared/logger.ts";
+import { topicCatalogue } from "../../shared/topics.ts";
+import { startMetricsServer } from "../engine/metrics-server.ts";
+import { ensureTopics } from "../kafka/admin.ts";
+import { createKafkaProducer } from "../kafka/producer.ts";
+import { startRelayLoop } from "./loop.ts";
+import { outboxBacklog, pruneOutbox } from "./relay.ts";
+
+const env = loadStackEnv();
+const name = process.env.SERVICE_NAME ?? "outbox-relay";
+const log = createLogger(name);
+const batchSize = Number(process.env.RELAY_BATCH_SIZE ?? 500);
+const pollMs = Number(process.env.RELAY_POLL_MS ?? 500);
+const keepMinutes = Number(process.env.OUTBOX_KEEP_MINUTES ?? 60);
+
+const sql = createDb({ url: env.DATABASE_URL, max: 2, applicationName: name });
+const listenSql = createDb({ url: env.DATABASE_URL, max: 1, applicationName: `${name}-listen` });
+
+const registry = new Registry();
+registry.setDefaultLabels({ service: name });
+collectDefaultMetrics({ register: registry });
+const published = new Counter({ name: "outbox_published_total", help: "Outbox rows published to Kafka", registers: [registry] });
+const batchSizes = new Histogram({ name: "outbox_batch_size", help: "Rows per relayed batch", buckets: [1, 5, 10, 50, 100, 250, 500, 1000], registers: [registry] });
+const delay = new Histogram({
+  name: "outbox_publish_delay_seconds",
+  help: "Age of the oldest row of each batch when it was published (commit to broker ack)",
+  buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  registers: [registry],
+});
+new Gauge({
+  name: "outbox_backlog",
+  help: "Outbox rows not yet published",
+  registers: [registry],
+  async collect() {
+    this.set(await outboxBacklog(sql).catch(() => -1));
+  },
+});
+
+await ensureTopics(env.KAFKA_BROKERS, topicCatalogue().map((t) => ({ name: t, partitions: env.KAFKA_PARTITIONS })));
+const producer = await createKafkaProducer({ brokers: env.KAFKA_BROKERS, clientId: name });
+const metrics = await startMetricsServer(registry, Number(process.env.METRICS_PORT ?? 9470));
+
+const loop = await startRelayLoop({
+  sql,
+  listenSql,
+  producer,
+  batchSize,
+  pollMs,
+  onBatch: (rows, oldest) => {
+    published.inc(rows);
+    batchSizes.observe(rows);
+    if (oldest) delay.observe((Date.now() - oldest.getTime()) / 1000);
+  },
+  onError: (err) => log.warn({ err: String(err) }, "relay batch failed; will retry"),
+});
+const prune = setInterval(() => {
+  pruneOutbox(sql, keepMinutes).catch((err: unknown) => log.warn({ err: String(err) }, "outbox prune failed"));
+}, 60_000);
+log.info({ db: redactUrl(env.DATABASE_URL), brokers: env.KAFKA_BROKERS, batchSize, pollMs, metricsPort: metrics.port }, "outbox relay started");
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "graceful shutdown");
+  clearInterval(prune);
+  await loop.stop();
+  await producer.disconnect();
+  await Promise.all([sql.end({ timeout: 5 }), listenSql.end({ timeout: 5 }), metrics.close()]);
+  process.exit(0);
+};
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));

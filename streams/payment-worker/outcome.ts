@@ -1,0 +1,69 @@
+/**
+ * What a gateway answer means for a payment. Pure: no I/O, unit-tested.
+ *
+ * The rule that matters most: only an answer that says what happened to the
+ * card is final. Timeouts, resets, 5xx, 429 and `processing_error` say nothing
+ * about the card, so they are retried with the same idempotency key (never read
+ * as a decline, never charged twice).
+ */
+import Stripe from "stripe";
+
+export type Decision =
+  | { readonly kind: "approved"; readonly gatewayRef: string }
+  | { readonly kind: "denied"; readonly declineCode: string; readonly gatewayRef: string }
+  | { readonly kind: "retry"; readonly reason: string }
+  | { readonly kind: "fatal"; readonly reason: string };
+
+type Intent = Pick<Stripe.PaymentIntent, "id" | "status" | "last_payment_error">;
+
+/** A PaymentIntent the gateway returned without an error. */
+export function decideIntent(pi: Intent): Decision {
+  switch (pi.status) {
+    case "succeeded":
+      return { kind: "approved", gatewayRef: pi.id };
+    case "requires_payment_method": {
+      const e = pi.last_payment_error;
+      return { kind: "denied", declineCode: e?.decline_code || e?.code || "generic_decline", gatewayRef: pi.id };
+    }
+    // A server-side charge cannot complete a customer challenge (3-D Secure).
+    case "requires_action":
+      return { kind: "denied", declineCode: "authentication_required", gatewayRef: pi.id };
+    default:
+      // processing, requires_confirmation, …: not final yet; asking again replays or advances it.
+      return { kind: "retry", reason: `payment intent ${pi.id} is ${pi.status}` };
+  }
+}
+
+/** An error thrown by the Stripe SDK (or anything else) while charging. */
+export function decideError(err: unknown): Decision {
+  const e = Stripe.errors;
+  if (err instanceof e.StripeCardError) {
+    // Stripe reports processing_error as a card error, but it is the processor's hiccup, not the card's answer.
+    if (err.code === "processing_error") return { kind: "retry", reason: "card processing error" };
+    const ref = paymentIntentId(err.raw) ?? "none";
+    return { kind: "denied", declineCode: err.decline_code || err.code || "card_declined", gatewayRef: ref };
+  }
+  if (err instanceof e.StripeIdempotencyError) {
+    return { kind: "fatal", reason: "idempotency key reused with different parameters" };
+  }
+  if (err instanceof e.StripeAuthenticationError || err instanceof e.StripePermissionError) {
+    return { kind: "fatal", reason: `gateway rejected our credentials (${err.statusCode ?? "?"})` };
+  }
+  if (err instanceof e.StripeInvalidRequestError) {
+    // The request can never succeed as it is (unknown payment method, amount below the
+    // currency minimum, …): the payment is declined, with the gateway's code as the reason.
+    if (err.code === "lock_timeout") return { kind: "retry", reason: "gateway lock timeout" };
+    const code = err.param === "payment_method" || err.code === "resource_missing" ? "invalid_payment_method" : (err.code ?? "invalid_request");
+    return { kind: "denied", declineCode: code, gatewayRef: paymentIntentId(err.raw) ?? "none" };
+  }
+  if (err instanceof e.StripeRateLimitError) return { kind: "retry", reason: `gateway rate limit (${err.code ?? 429})` };
+  if (err instanceof e.StripeConnectionError) return { kind: "retry", reason: `gateway unreachable: ${err.message}` };
+  if (err instanceof e.StripeAPIError) return { kind: "retry", reason: `gateway error ${err.statusCode ?? ""}`.trim() };
+  if (err instanceof e.StripeError) return { kind: "retry", reason: `gateway error ${err.type}` };
+  return { kind: "retry", reason: err instanceof Error ? err.message : String(err) };
+}
+
+function paymentIntentId(raw: unknown): string | undefined {
+  const pi = (raw as { payment_intent?: { id?: string } } | undefined)?.payment_intent;
+  return typeof pi?.id === "string" ? pi.id : undefined;
+}
