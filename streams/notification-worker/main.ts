@@ -1,0 +1,62 @@
+/**
+ * Notification worker process (Node 24): `node streams/notification-worker/main.ts`.
+ * Env: DATABASE_URL, KAFKA_BROKERS, SMTP_URL (shared/config.ts), METRICS_PORT (9472),
+ * MAIL_FROM, MESSAGE_ID_DOMAIN, CONCURRENCY, SMTP_POOL_SIZE, SMTP_*_TIMEOUT_MS, LOG_LEVEL.
+ */
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { loadStackEnv, redactUrl } from "../../shared/config.ts";
+import { createDb } from "../../shared/db/client.ts";
+import { migrate } from "../../shared/db/migrate.ts";
+import { createLogger } from "../../shared/logger.ts";
+import { runWorker } from "../engine/index.ts";
+import { kafkaConnect } from "../kafka/runtime.ts";
+import { loadNotificationConfig } from "./config.ts";
+import { createNotificationMetrics } from "./metrics.ts";
+import { loadTemplates } from "./render.ts";
+import { createMailTransport } from "./smtp.ts";
+import { notificationStore } from "./store.ts";
+import { notificationWorker } from "./worker.ts";
+
+const env = loadStackEnv();
+const cfg = loadNotificationConfig();
+const log = createLogger("notification-worker", cfg.logLevel);
+
+const sql = createDb({ url: env.DATABASE_URL, max: Math.min(cfg.concurrency + 2, 20), applicationName: "notification-worker" });
+await migrate(sql);
+const transport = createMailTransport(env.SMTP_URL, {
+  maxConnections: cfg.smtpPoolSize,
+  timeouts: { connectMs: cfg.smtpConnectTimeoutMs, socketMs: cfg.smtpSocketTimeoutMs },
+});
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+const running = await runWorker(
+  notificationWorker({
+    store: notificationStore(sql),
+    send: (mail) => transport.sendMail(mail),
+    templates: loadTemplates(),
+    metrics: createNotificationMetrics(registry),
+    log,
+    from: cfg.from,
+    messageIdDomain: cfg.messageIdDomain,
+    sourceTopic: cfg.sourceTopic,
+  }),
+  {
+    connect: kafkaConnect({ brokers: env.KAFKA_BROKERS, clientId: `notification-worker-${process.pid}`, partitions: env.KAFKA_PARTITIONS }),
+    metricsPort: cfg.metricsPort,
+    groupId: cfg.groupId,
+    registry,
+    log,
+    engine: { concurrency: cfg.concurrency, commitIntervalMs: cfg.commitIntervalMs },
+  },
+);
+log.info({ db: redactUrl(env.DATABASE_URL), smtp: redactUrl(env.SMTP_URL), topic: cfg.sourceTopic, metricsPort: running.metrics.port }, "notification worker ready");
+
+let exitCode = 0;
+await running.done.catch((err: unknown) => {
+  log.error({ err: String(err) }, "notification worker failed");
+  exitCode = 1;
+});
+transport.close();
+await sql.end({ timeout: 5 });
+process.exit(exitCode);

@@ -1,0 +1,72 @@
+/**
+ * The notification worker's SQL: the payment it writes about, and the send-once record
+ * (migration 0010_notifications.sql). Claim before SMTP, mark after acceptance.
+ */
+import type { Sql } from "../../shared/db/client.ts";
+
+export type PaymentForMail = {
+  id: string;
+  merchant_id: string;
+  merchant_name: string;
+  status: string;
+  amount: number;
+  currency: string;
+  customer_email: string;
+  customer_name: string | null;
+};
+
+export type Claim = { readonly attempts: number; readonly messageId: string };
+export type NotificationKey = { readonly paymentId: string; readonly status: "APPROVED" | "DENIED" };
+
+const MAX_ERROR = 500;
+const bounded = (s: string) => (s.length > MAX_ERROR ? `${s.slice(0, MAX_ERROR - 1)}…` : s);
+
+export function notificationStore(sql: Sql) {
+  return {
+    async loadPayment(paymentId: string): Promise<PaymentForMail | undefined> {
+      const [row] = await sql<PaymentForMail[]>`
+        SELECT p.id, p.merchant_id, m.name AS merchant_name, p.status, p.amount, trim(p.currency) AS currency,
+               p.customer_email, p.customer_name
+          FROM payments p JOIN merchants m ON m.id = p.merchant_id
+         WHERE p.id = ${paymentId}`;
+      return row;
+    },
+
+    /**
+     * Takes the right to send, or returns null when the mail was already sent (or failed for
+     * good, unless `reclaimFailed`). A row still 'claimed' is a send that crashed or failed
+     * transiently: it is claimed again and keeps its original Message-ID.
+     */
+    async claim(k: NotificationKey, messageId: string, reclaimFailed: boolean): Promise<Claim | null> {
+      const [row] = await sql<{ attempts: number; message_id: string }[]>`
+        INSERT INTO notifications (payment_id, status, message_id, state, attempts, claimed_at)
+        VALUES (${k.paymentId}, ${k.status}, ${messageId}, 'claimed', 1, now())
+        ON CONFLICT (payment_id, status) DO UPDATE
+           SET attempts = notifications.attempts + 1, claimed_at = now(), state = 'claimed'
+         WHERE notifications.state = 'claimed' OR (${reclaimFailed}::boolean AND notifications.state = 'failed')
+        RETURNING attempts, message_id`;
+      return row ? { attempts: row.attempts, messageId: row.message_id } : null;
+    },
+
+    async markSent(k: NotificationKey): Promise<void> {
+      await sql`
+        UPDATE notifications SET state = 'sent', sent_at = now(), last_error = NULL
+         WHERE payment_id = ${k.paymentId} AND status = ${k.status}`;
+    },
+
+    /** A transient failure: the claim stays, the next delivery of the record tries again. */
+    async recordError(k: NotificationKey, error: string): Promise<void> {
+      await sql`
+        UPDATE notifications SET last_error = ${bounded(error)}
+         WHERE payment_id = ${k.paymentId} AND status = ${k.status} AND state = 'claimed'`;
+    },
+
+    async markFailed(k: NotificationKey, error: string): Promise<void> {
+      await sql`
+        UPDATE notifications SET state = 'failed', last_error = ${bounded(error)}
+         WHERE payment_id = ${k.paymentId} AND status = ${k.status} AND state = 'claimed'`;
+    },
+  };
+}
+
+export type NotificationStore = ReturnType<typeof notificationStore>;

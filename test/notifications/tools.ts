@@ -1,0 +1,147 @@
+/**
+ * Shared helpers for the notification and DLQ integration tests: seed merchants and final
+ * payments in Postgres, produce PaymentResult events, run the Node workers as child processes
+ * (so they can be SIGKILLed) with their JSON logs in a file, and read Mailpit's API.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDb, type Sql } from "../../shared/db/client.ts";
+import { migrate } from "../../shared/db/migrate.ts";
+import type { PaymentResult } from "../../shared/events.ts";
+import { endpoints } from "../setup/endpoints.ts";
+import { NODE, ROOT, produce, stopped, uniqueName } from "../streams/kafka-tools.ts";
+
+export { produce, stopped, uniqueName };
+
+export async function openDb(): Promise<Sql> {
+  const sql = createDb({ url: endpoints.DATABASE_URL, max: 5, applicationName: "notification-tests" });
+  await migrate(sql);
+  return sql;
+}
+
+const hex = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, "0")).join("");
+export const newPaymentId = () => `pay_${hex(16)}`;
+
+export async function seedMerchant(sql: Sql, name: string): Promise<string> {
+  const id = `mer_t_${hex(6)}`;
+  await sql`INSERT INTO merchants (id, name) VALUES (${id}, ${name})`;
+  return id;
+}
+
+export type SeedPayment = {
+  id?: string;
+  merchantId: string;
+  status: "APPROVED" | "DENIED" | "PENDING";
+  amount: number;
+  currency: string;
+  email: string;
+  name?: string | null;
+  declineCode?: string;
+};
+
+/** Inserts payments as the payment worker leaves them, and returns the matching PaymentResult events. */
+export async function seedPayments(sql: Sql, specs: SeedPayment[]): Promise<PaymentResult[]> {
+  const now = new Date();
+  const rows = specs.map((s) => ({
+    id: s.id ?? newPaymentId(),
+    merchant_id: s.merchantId,
+    status: s.status,
+    amount: s.amount,
+    currency: s.currency,
+    payment_method: "pm_card_visa",
+    customer_email: s.email,
+    customer_name: s.name ?? null,
+    decline_code: s.declineCode ?? null,
+    gateway_ref: `pi_${hex(8)}`,
+    created_at: now,
+    updated_at: now,
+    decided_at: s.status === "PENDING" ? null : now,
+  }));
+  for (let i = 0; i < rows.length; i += 500) await sql`INSERT INTO payments ${sql(rows.slice(i, i + 500))}`;
+  return rows.map((r) => ({
+    v: 1 as const,
+    paymentId: r.id,
+    merchantId: r.merchant_id,
+    status: (r.status === "DENIED" ? "DENIED" : "APPROVED") as PaymentResult["status"],
+    ...(r.decline_code ? { declineCode: r.decline_code } : {}),
+    gatewayRef: r.gateway_ref,
+    decidedAt: now.toISOString(),
+  }));
+}
+
+/**
+ * Creates a topic with its retry tiers and DLQ before a worker subscribes: a consumer that
+ * subscribes a topic created a moment earlier can get "Unknown topic or partition" and stop.
+ */
+export const createTopics = (topic: string): void => produce(topic, []);
+
+export function produceResults(topic: string, results: PaymentResult[], headers: (r: PaymentResult) => Record<string, string> = (r) => ({ "x-correlation-id": `corr-${r.paymentId}` })): void {
+  produce(topic, results.map((r) => ({ key: r.paymentId, value: JSON.stringify(r), headers: headers(r) })));
+}
+
+export type Proc = { child: ChildProcess; logFile: string; logs: () => Record<string, unknown>[] };
+
+/** Starts a Node service (`streams/<name>/main.ts`) with its stdout/stderr in a file that survives SIGKILL. */
+export function startService(name: "notification-worker" | "dlq-consumer" | "outbox-relay", env: Record<string, string>, logFile = join(tmpdir(), `${uniqueName(name)}.log`)): Proc {
+  const fd = openSync(logFile, "a");
+  const child = spawn(NODE, [join(ROOT, "streams", name, "main.ts")], {
+    env: { ...process.env, KAFKA_BROKERS: endpoints.KAFKA_BROKERS, METRICS_PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", fd, fd],
+  });
+  closeSync(fd);
+  return { child, logFile, logs: () => readJsonLines(logFile) };
+}
+
+export function readJsonLines(file: string): Record<string, unknown>[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("{") && l.endsWith("}"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Stops a service: SIGKILL at once, or SIGTERM with a SIGKILL after `graceMs`. Returns the exit code. */
+export async function kill(p: Proc | undefined, signal: NodeJS.Signals = "SIGKILL", graceMs = 15_000): Promise<number | null> {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return p?.child.exitCode ?? null;
+  p.child.kill(signal);
+  const t = setTimeout(() => p.child.kill("SIGKILL"), graceMs);
+  const code = await stopped(p.child);
+  clearTimeout(t);
+  return code;
+}
+
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(everyMs);
+  }
+}
+
+export type MailSummary = { ID: string; MessageID: string; Subject: string; To: { Name: string; Address: string }[]; From: { Address: string } };
+export type MailDetail = MailSummary & { Text: string; HTML: string };
+
+export function mailpit(baseUrl = endpoints.MAILPIT_URL) {
+  return {
+    async search(query: string, limit = 1000): Promise<MailSummary[]> {
+      const res = await fetch(`${baseUrl}/api/v1/search?query=${encodeURIComponent(query)}&limit=${limit}`);
+      if (!res.ok) throw new Error(`mailpit search ${res.status}`);
+      return ((await res.json()) as { messages: MailSummary[] }).messages;
+    },
+    async get(id: string): Promise<MailDetail> {
+      const res = await fetch(`${baseUrl}/api/v1/message/${id}`);
+      if (!res.ok) throw new Error(`mailpit message ${res.status}`);
+      return (await res.json()) as MailDetail;
+    },
+  };
+}
+
+/** `bun run stack <cmd> mailpit`: the real outage the tests need (never Postgres or Kafka). */
+export function stackMailpit(cmd: "stop" | "start"): void {
+  const r = spawnSync("bun", ["run", "stack", cmd, "mailpit"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`stack ${cmd} mailpit failed: ${r.stderr}`);
+}
