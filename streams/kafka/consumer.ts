@@ -79,6 +79,8 @@ export function createKafkaConsumer(opts: ConsumerOptions): ConsumerPort {
           /* disconnected meanwhile */
         }
       };
+      // Leaving the group at shutdown: the engine has drained and committed already.
+      if (stopped) return unassign();
       let released = false;
       const done = () => {
         if (released) return;
@@ -99,7 +101,13 @@ export function createKafkaConsumer(opts: ConsumerOptions): ConsumerPort {
     consumer.consume(batchSize, (err, batch) => {
       if (stopped) return;
       if (err && err.code !== -185 /* timed out */) {
-        messages$.error(new Error(`consume failed: ${err.message}`));
+        // Most consumer errors are transient (a topic just created and not yet in the
+        // metadata, a broker restarting); librdkafka recovers by itself. Only a fatal one ends the stream.
+        if ((err as { isFatal?: boolean }).isFatal) {
+          messages$.error(new Error(`consume failed: ${err.message}`));
+          return;
+        }
+        setTimeout(loop, 200);
         return;
       }
       for (const m of batch ?? []) if (owned.has(tpId(m.topic, m.partition))) messages$.next(toInbound(m));

@@ -23,7 +23,12 @@ export function infrastructure(): Component[] {
 const STREAM_SERVICES = [
   { name: "outbox-relay", entry: "streams/outbox-relay/main.ts" },
   { name: "payment-worker", entry: "streams/payment-worker/main.ts" },
+  { name: "notification-worker", entry: "streams/notification-worker/main.ts" },
+  { name: "dlq-consumer", entry: "streams/dlq-consumer/main.ts" },
 ] as const;
+
+/** Local operator key for /ops/* and the DLQ CLI's HTTP twin; never used outside the local stack. */
+export const DEV_OPS_KEY = process.env.OPS_API_KEY ?? "ops_dev_local_0123456789abcdefghijklmnopqrstuv";
 
 export function services(): Component[] {
   const env = loadStackEnv();
@@ -44,7 +49,7 @@ export function services(): Component[] {
         name: `api-${i + 1}`,
         runtime: "bun",
         entry: process.env.API_ENTRY ?? "api/main.ts",
-        env: { PORT: String(port), SEED_DEV_MERCHANT: i === 0 ? "1" : "0", DEV_MERCHANT_KEY },
+        env: { PORT: String(port), SEED_DEV_MERCHANT: i === 0 ? "1" : "0", DEV_MERCHANT_KEY, OPS_API_KEY: DEV_OPS_KEY },
         health: `http://127.0.0.1:${port}/health/ready`,
       }),
   );

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadStackEnv } from "../../../shared/config.ts";
 import type { Component } from "../component.ts";
-import { ROOT } from "../paths.ts";
+import { ROOT, RUN_DIR } from "../paths.ts";
 import { httpOk, runningPid, StackError, startDetached, stopNamed, waitFor } from "../proc.ts";
 
 export interface ServiceSpec {
@@ -37,6 +37,9 @@ export function runtimeBinary(runtime: ServiceSpec["runtime"]): string {
   return node;
 }
 
+/** Pid of the service process itself (the pid file holds its supervisor's). */
+export const childPidFile = (name: string) => join(RUN_DIR, `${name}.child.pid`);
+
 export class Service implements Component {
   readonly kind = "service" as const;
   readonly dataDirs: string[] = [];
@@ -57,11 +60,13 @@ export class Service implements Component {
     return runningPid(this.name) !== null;
   }
   async healthy() {
-    return this.running() && (await httpOk(this.spec.health));
+    return this.running() && (await httpOk(this.spec.health, 3_000));
   }
   async start() {
     if (!this.running()) {
-      startDetached(this.name, runtimeBinary(this.spec.runtime), [join(ROOT, this.spec.entry)], {
+      // Under a supervisor that restarts the service if it dies (see supervise.ts).
+      const supervisor = join(ROOT, "infra", "stack", "supervise.ts");
+      startDetached(this.name, process.execPath, [supervisor, childPidFile(this.name), runtimeBinary(this.spec.runtime), join(ROOT, this.spec.entry)], {
         cwd: ROOT,
         env: { ...serviceEnv(), SERVICE_NAME: this.name, ...this.spec.env },
       });
