@@ -18,6 +18,16 @@ EXPOSE 3000
 USER bun
 CMD ["bun", "api/main.ts"]
 
+FROM oven/bun:1.4.5 AS simulator
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY simulator ./simulator
+ENV PORT=12111
+EXPOSE 12111
+USER bun
+CMD ["bun", "simulator/main.ts"]
+
 FROM node:24-bookworm-slim AS streams
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
