@@ -15,6 +15,12 @@ export type ApiConfig = {
   readPoolMax: number;
   /** Most creates coalesced into one transaction (group commit); 1 turns it off. */
   createBatchMax: number;
+  /**
+   * Create transactions in flight at once per instance. Few on purpose: while they run,
+   * new creates queue and go out together in the next one, so batches grow with load
+   * and Postgres does one commit per batch instead of one per request. At most dbPoolMax.
+   */
+  createMaxInFlight: number;
   /** Idempotency records are kept at least this long, then purged. */
   idempotencyTtlHours: number;
   /** How long a verified API key is trusted without asking Postgres again. */
@@ -25,6 +31,9 @@ export type ApiConfig = {
   devMerchantKey: string | undefined;
   shutdownGraceMs: number;
 };
+
+/** Two keeps one batch filling while the other commits; more in flight means smaller batches. */
+export const defaultCreateMaxInFlight = (dbPoolMax: number): number => Math.min(2, dbPoolMax);
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -41,12 +50,14 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
   if (devKey !== undefined && !/^sk_[A-Za-z0-9_-]{32,200}$/.test(devKey)) {
     throw new ConfigError("DEV_MERCHANT_KEY must look like sk_ followed by at least 32 URL-safe characters");
   }
+  const dbPoolMax = int(env, "DB_POOL_MAX", 10, 1, 200);
   return {
     port: int(env, "PORT", 13001, 1, 65535),
     bodyLimitBytes: int(env, "API_BODY_LIMIT_BYTES", 16 * 1024, 1024, 1024 * 1024),
-    dbPoolMax: int(env, "DB_POOL_MAX", 10, 1, 200),
+    dbPoolMax,
     readPoolMax: int(env, "DB_READ_POOL_MAX", 10, 1, 200),
     createBatchMax: int(env, "CREATE_BATCH_MAX", 64, 1, 1000),
+    createMaxInFlight: int(env, "CREATE_MAX_IN_FLIGHT", defaultCreateMaxInFlight(dbPoolMax), 1, dbPoolMax),
     idempotencyTtlHours: int(env, "IDEMPOTENCY_TTL_HOURS", 24, 24, 24 * 30),
     authCacheMs: int(env, "AUTH_CACHE_MS", 30_000, 0, 600_000),
     logLevel: env.LOG_LEVEL || "info",

@@ -6,7 +6,7 @@ import type { Sql } from "../shared/db/client.ts";
 import { createOutboxNotifier } from "../shared/db/outbox.ts";
 import { Topics } from "../shared/topics.ts";
 import { createApp } from "./app.ts";
-import type { ApiConfig } from "./config.ts";
+import { type ApiConfig, defaultCreateMaxInFlight } from "./config.ts";
 import type { Readiness } from "./health/routes.ts";
 import { createAuthenticator } from "./merchants/auth.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -14,11 +14,15 @@ import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { createGroupCommitter } from "./payments/group-commit.ts";
 import { createPaymentsService } from "./payments/service.ts";
 
+/** At most ~100 wake-ups a second per instance: publication waits at most this long more. */
+const NOTIFY_MIN_INTERVAL_MS = 10;
+
 export type ApiDeps = {
   primary: Sql;
   replica: Sql;
   logger: Logger;
-  config: Pick<ApiConfig, "bodyLimitBytes" | "createBatchMax" | "dbPoolMax" | "authCacheMs">;
+  config: Pick<ApiConfig, "bodyLimitBytes" | "createBatchMax" | "dbPoolMax" | "authCacheMs"> &
+    Partial<Pick<ApiConfig, "createMaxInFlight">>;
   metrics?: Metrics;
 };
 
@@ -28,11 +32,13 @@ export function buildApi(deps: ApiDeps) {
   const committer = createGroupCommitter({
     sql: deps.primary,
     maxBatch: deps.config.createBatchMax,
-    // One batch per pool connection: never queue inside the driver, queue here instead.
-    maxInFlight: deps.config.dbPoolMax,
+    maxInFlight: deps.config.createMaxInFlight ?? defaultCreateMaxInFlight(deps.config.dbPoolMax),
     onBatch: (n) => metrics.createBatchSize.observe(n),
-    onCommitted: createOutboxNotifier(deps.primary, Topics.paymentsCreated, (err) =>
-      deps.logger.warn({ err: String(err) }, "outbox notify failed; the relay's poll will pick the rows up"),
+    onCommitted: createOutboxNotifier(
+      deps.primary,
+      Topics.paymentsCreated,
+      (err) => deps.logger.warn({ err: String(err) }, "outbox notify failed; the relay's poll will pick the rows up"),
+      NOTIFY_MIN_INTERVAL_MS,
     ),
   });
   const payments = createPaymentsService({ primary: deps.primary, replica: deps.replica, committer });

@@ -10,9 +10,14 @@
  * Prints both rates, b/a, and p50/p99 latency of (b). Required b/a >= 0.7; the goal of
  * >= 2 comes from group commit (api/payments/group-commit.ts).
  *
+ * (b) is driven by wrk when it is on PATH or can be installed (apt, as root), else by
+ * Bun's fetch: see bench/wrk-client.ts for why. Either way one certificate-verified
+ * request goes first.
+ *
  *   bun bench/api-create.ts            # BENCH_SECONDS=10 BENCH_CONCURRENCY=20
  * Env: PUBLIC_URL / CADDY_ROOT_CA (defaults from the stack), BENCH_TARGET_URL to aim (b)
- * at one API instance directly (plain HTTP) when Caddy is not running.
+ * at one API instance directly (plain HTTP) when Caddy is not running, BENCH_CLIENT=bun
+ * to force the fetch client.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +25,7 @@ import { loadStackEnv } from "../shared/config.ts";
 import { createDb } from "../shared/db/client.ts";
 import { migrate } from "../shared/db/migrate.ts";
 import { createMerchant } from "../api/merchants/repo.ts";
+import { findWrk, type LoadResult, runWrk } from "./wrk-client.ts";
 
 const env = loadStackEnv();
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -86,17 +92,28 @@ const post = async () => {
   await res.arrayBuffer();
   if (res.status !== 201) throw new Error(`status ${res.status}`);
 };
-await post(); // fails fast if the target is wrong
-await runFor(concurrency, 1000, post);
-const api = await runFor(concurrency, seconds * 1000, post);
+await post(); // fails fast if the target is wrong, and verifies Caddy's certificate
+const wrk = process.env.BENCH_CLIENT === "bun" ? undefined : findWrk();
+if (!wrk && process.env.BENCH_CLIENT !== "bun") console.log("note: wrk not found and not installable; (b) uses Bun's fetch");
+let api: LoadResult;
+if (wrk) {
+  const load = { wrk, target, apiKey: merchant.apiKey, body, concurrency };
+  runWrk({ ...load, seconds: 1 });
+  api = runWrk({ ...load, seconds });
+} else {
+  await runFor(concurrency, 1000, post);
+  const run = await runFor(concurrency, seconds * 1000, post);
+  const sorted = run.latencies.sort((x, y) => x - y);
+  api = { count: run.count, errors: run.errors, p50: pct(sorted, 50), p99: pct(sorted, 99), seconds };
+}
 await sql.end({ timeout: 5 });
 
 const rawRate = raw.count / seconds;
-const apiRate = api.count / seconds;
-const sorted = api.latencies.sort((x, y) => x - y);
+const apiRate = api.count / api.seconds;
 const result = {
   at: new Date().toISOString(),
   target,
+  client: wrk ? "wrk" : "bun-fetch",
   concurrency,
   pool: concurrency,
   seconds,
@@ -104,13 +121,13 @@ const result = {
   raw_commits_per_s: Math.round(rawRate),
   api_creates_per_s: Math.round(apiRate),
   ratio: Number((apiRate / rawRate).toFixed(2)),
-  api_p50_ms: Number(pct(sorted, 50).toFixed(2)),
-  api_p99_ms: Number(pct(sorted, 99).toFixed(2)),
+  api_p50_ms: Number(api.p50.toFixed(2)),
+  api_p99_ms: Number(api.p99.toFixed(2)),
   api_errors: api.errors,
   raw_errors: raw.errors,
 };
 console.log(`(a) raw INSERT;COMMIT  ${result.raw_commits_per_s}/s  (pool ${concurrency}, synchronous_commit=${syncCommit}, fsync=${fsync})`);
-console.log(`(b) POST /v1/payments  ${result.api_creates_per_s}/s  via ${target}  (${concurrency} concurrent)`);
+console.log(`(b) POST /v1/payments  ${result.api_creates_per_s}/s  via ${target}  (${concurrency} concurrent, ${result.client})`);
 console.log(`    ratio b/a = ${result.ratio}   p50 ${result.api_p50_ms} ms   p99 ${result.api_p99_ms} ms   errors ${api.errors}`);
 const dir = join(import.meta.dir, "results");
 mkdirSync(dir, { recursive: true });

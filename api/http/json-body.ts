@@ -17,8 +17,16 @@ export const cardRejected = (param: string) =>
   );
 
 async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length"));
+  const header = request.headers.get("content-length");
+  const declared = Number(header);
   if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit);
+  // A declared length is enforced by the HTTP framing, so the body cannot outgrow it: read
+  // it in one go. Going through the stream costs ~10% of a create's CPU in Bun.
+  if (header !== null && Number.isInteger(declared)) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) throw payloadTooLarge(limit);
+    return bytes;
+  }
   if (!request.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;

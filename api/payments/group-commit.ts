@@ -1,7 +1,7 @@
 /**
- * Group commit for payment creates. A create is queued; whenever a pool connection is
- * free, everything queued (up to maxBatch) goes out as ONE create_payments() call, i.e. one
- * transaction and one WAL flush. With no contention a create is sent at once (batch of
+ * Group commit for payment creates. A create is queued; whenever fewer than maxInFlight
+ * batches are running, everything queued (up to maxBatch) goes out as ONE create_payments()
+ * call, i.e. one transaction and one WAL flush. With no contention a create is sent at once (batch of
  * one, no added latency); under load the queue fills while connections are busy, so
  * batches grow exactly when fsyncs are the bottleneck.
  *

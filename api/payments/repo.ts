@@ -1,5 +1,5 @@
 /**
- * Payments SQL. Writes go through create_payments() (migration 0002) on the primary;
+ * Payments SQL. Writes go through create_payments() (migrations 0002, 0003) on the primary;
  * reads take whichever pool the caller passes (the service decides replica vs primary).
  * Every query is scoped by merchant_id: a merchant can only ever see its own rows.
  */
