@@ -1,30 +1,12 @@
 /**
- * JSON logs (pino). Request bodies and headers are never logged: they may hold API keys,
- * and a client may paste a card number anywhere. The redact list is a second line of
- * defence for code that logs an object carelessly.
+ * The API's logger: the platform's one logger factory (shared/logger.ts) with
+ * the service name filled in. Request bodies and headers are never logged.
  */
-import pino from "pino";
+import type pino from "pino";
+import { createLogger as createServiceLogger, type Logger } from "../../shared/logger.ts";
 
-export type Logger = pino.Logger;
+export type { Logger };
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
-    {
-      level,
-      base: { service: "payment-api" },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: {
-        paths: [
-          "authorization",
-          "headers.authorization",
-          "req.headers.authorization",
-          "apiKey",
-          "key",
-          "body",
-        ],
-        censor: "[redacted]",
-      },
-    },
-    destination,
-  );
+  return createServiceLogger("payment-api", level, destination);
 }

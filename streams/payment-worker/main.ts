@@ -11,7 +11,7 @@ import { migrate } from "../../shared/db/migrate.ts";
 import { createOutboxNotifier } from "../../shared/db/outbox.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { Topics } from "../../shared/topics.ts";
-import { runWorker } from "../engine/index.ts";
+import { defaultRetryPolicy, runWorker } from "../engine/index.ts";
 import { kafkaConnect } from "../kafka/runtime.ts";
 import { auditCollection, auditWriter } from "./audit.ts";
 import { createGateway } from "./gateway.ts";
@@ -36,6 +36,7 @@ const running = await runWorker(
     sql,
     gateway: createGateway({ secretKey, ...(apiBase ? { apiBase } : {}), timeoutMs: Number(process.env.STRIPE_TIMEOUT_MS ?? 10_000) }),
     writeAudit: auditWriter(audit, (err, attempt) => log.warn({ err: String(err), attempt }, "audit store write failed; retrying")),
+    audited: async (docId) => (await audit.countDocuments({ _id: docId }, { limit: 1 })) > 0,
     notifyOutbox: createOutboxNotifier(sql, Topics.paymentsResults, (err) => log.warn({ err: String(err) }, "outbox notify failed")),
     log,
     onDecision: (kind) => decisions.inc({ outcome: kind }),
@@ -43,7 +44,12 @@ const running = await runWorker(
   {
     connect: kafkaConnect({ brokers: env.KAFKA_BROKERS, clientId: name, partitions: env.KAFKA_PARTITIONS, extraTopics: [Topics.paymentsResults] }),
     metricsPort: Number(process.env.METRICS_PORT ?? 9471),
-    engine: { concurrency: Number(process.env.WORKER_CONCURRENCY ?? 128) },
+    engine: {
+      concurrency: Number(process.env.WORKER_CONCURRENCY ?? 128),
+      // 1 s, 10 s, then up to four tries 60 s apart: about four minutes of a flaky gateway
+      // (30 % of calls failing leaves 0.3^7 ≈ 2 in 10,000 payments for an operator).
+      retry: { ...defaultRetryPolicy, attemptsOnLastTier: Number(process.env.RETRY_LAST_TIER_ATTEMPTS ?? 4) },
+    },
     log,
   },
 );

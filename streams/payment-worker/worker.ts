@@ -17,6 +17,8 @@ export interface PaymentWorkerDeps {
   readonly sql: Sql;
   readonly gateway: Gateway;
   readonly writeAudit: (docs: AuditDoc[]) => Promise<void>;
+  /** Whether the audit document with this id is stored. */
+  readonly audited: (docId: string) => Promise<boolean>;
   /** Called after a commit that wrote a PaymentResult outbox row (wakes the relay). */
   readonly notifyOutbox: () => void;
   readonly log: EngineLog;
@@ -33,19 +35,26 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
       classify: (err) => (err instanceof FatalError ? "fatal" : err instanceof RetryableError ? "retry" : undefined),
       async handle(evt, ctx) {
         const correlationId = ctx.message.headers[Headers.correlationId];
+        // An operator's replay restarts the attempt count; its exchanges are kept apart.
+        const replay = ctx.message.headers[Headers.replay];
+        const docId = replay ? `${evt.paymentId}:replay-${replay}:${ctx.attempt}` : `${evt.paymentId}:${ctx.attempt}`;
         const state = await paymentState(deps.sql, evt.paymentId);
         if (state === null) throw new FatalError(`payment ${evt.paymentId} does not exist`);
-        // Already decided (a redelivery after its commit was lost): nothing to charge, nothing to emit.
-        if (state.status !== "PENDING") return;
+        // Already decided: a redelivery after the settle committed but before the offset did.
+        // Nothing to charge or emit; only make sure this attempt's exchange reached the audit
+        // store (the crash may have taken its batch). Asking again with the same idempotency
+        // key replays the gateway's stored answer and charges nothing.
+        if (state.status !== "PENDING" && (await deps.audited(docId))) return;
 
         const { intent, error, exchange } = await deps.gateway.charge(evt);
         const decision = intent ? decideIntent(intent) : decideError(error);
         deps.onDecision?.(decision.kind);
         const doc: AuditDoc = {
-          _id: `${evt.paymentId}:${ctx.attempt}`,
+          _id: docId,
           paymentId: evt.paymentId,
           merchantId: evt.merchantId,
           attempt: ctx.attempt,
+          ...(replay ? { replay } : {}),
           correlationId: correlationId ?? null,
           gateway: "stripe",
           request: exchange.request,
@@ -56,16 +65,18 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
           ...(decision.kind === "denied" ? { declineCode: decision.declineCode } : {}),
           ...(decision.kind === "retry" || decision.kind === "fatal" ? { error: decision.reason } : {}),
         };
-        const audited = audit.add(doc);
-
+        const stored = audit.add(doc);
         if (decision.kind === "retry" || decision.kind === "fatal") {
           await recordFailure(deps.sql, evt.paymentId, `attempt ${ctx.attempt}: ${decision.reason}`);
-          // The exchange must be on record before the message moves to a retry tier or the DLQ.
-          await audited;
+          // On record before the message moves to a retry tier or the DLQ.
+          await stored;
           deps.log.warn({ paymentId: evt.paymentId, correlationId, attempt: ctx.attempt, reason: decision.reason }, `gateway ${decision.kind}`);
           throw decision.kind === "fatal" ? new FatalError(decision.reason) : new RetryableError(decision.reason);
         }
-        ctx.defer(audited);
+        // The offset waits for the audit batch; the payment does not (an audit-store outage
+        // slows commits, bounded by the engine's backpressure, and never blocks decisions).
+        ctx.defer(stored);
+        if (state.status !== "PENDING") return;
 
         const result: PaymentResult = {
           v: 1,

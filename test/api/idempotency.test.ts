@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDb } from "../../shared/db/client.ts";
+import { Topics } from "../../shared/topics.ts";
 import { idempotencyLockId } from "../../api/idempotency/fingerprint.ts";
 import { purgeExpiredIdempotencyKeys } from "../../api/idempotency/purge.ts";
 import { createLogger } from "../../api/observability/logger.ts";
@@ -25,7 +26,8 @@ async function paymentsForKey(merchantId: string, k: string) {
   if (rows.length === 0) return { keys: 0, payments: 0, outbox: 0 };
   const id = rows[0]!.payment_id;
   const p = await h.primary`SELECT count(*)::int AS n FROM payments WHERE id = ${id}`;
-  const o = await h.primary`SELECT count(*)::int AS n FROM outbox WHERE key = ${id}`;
+  // Only the create's row: the stack's payment worker adds a PaymentResult row with the same key.
+  const o = await h.primary`SELECT count(*)::int AS n FROM outbox WHERE key = ${id} AND topic = ${Topics.paymentsCreated}`;
   return { keys: rows.length, payments: p[0]!.n as number, outbox: o[0]!.n as number };
 }
 

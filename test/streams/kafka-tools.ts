@@ -12,7 +12,7 @@ const nodeEnv = () => ({ ...process.env, KAFKA_BROKERS: endpoints.KAFKA_BROKERS,
 export const uniqueName = (prefix: string) => `${prefix}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 export function runNode(script: string, args: string[], extraEnv: Record<string, string> = {}): string {
-  const r = spawnSync(NODE, [join(import.meta.dir, script), ...args], { encoding: "utf8", env: { ...nodeEnv(), ...extraEnv }, timeout: 180_000 });
+  const r = spawnSync(NODE, [join(import.meta.dir, script), ...args], { encoding: "utf8", env: { ...nodeEnv(), ...extraEnv }, timeout: 360_000 });
   if (r.status !== 0) throw new Error(`${script} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }

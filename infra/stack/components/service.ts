@@ -1,10 +1,10 @@
 /** One of the platform's own processes (API instance, worker, simulator), run from this checkout. */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadStackEnv } from "../../../shared/config.ts";
 import type { Component } from "../component.ts";
 import { ROOT, RUN_DIR } from "../paths.ts";
-import { httpOk, runningPid, StackError, startDetached, stopNamed, waitFor } from "../proc.ts";
+import { httpOk, isAlive, readPid, runningPid, StackError, startDetached, stopNamed, stopPid, waitFor } from "../proc.ts";
 
 export interface ServiceSpec {
   name: string;
@@ -75,5 +75,9 @@ export class Service implements Component {
   }
   async stop() {
     await stopNamed(this.name, 20_000);
+    // A service whose supervisor was killed on its own would run on unsupervised: stop it too.
+    const orphan = readPid(childPidFile(this.name));
+    if (orphan !== null && isAlive(orphan)) await stopPid(orphan, 20_000);
+    rmSync(childPidFile(this.name), { force: true });
   }
 }

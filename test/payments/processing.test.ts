@@ -1,0 +1,139 @@
+/**
+ * Payment processing end to end: created through Caddy, relayed through the
+ * outbox, charged by the payment worker on the Stripe simulator, audited in Mongo.
+ */
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { deadLetterStore } from "../../shared/dead-letters/store.ts";
+import { dlqTopic, Topics } from "../../shared/topics.ts";
+import { endpoints } from "../setup/endpoints.ts";
+import { childPidFile } from "../../infra/stack/components/service.ts";
+import { auditOf, chargesOf, clearFaults, createPayment, db, getPayment, mongo, recordsFor, setFaults, waitFinal } from "./support.ts";
+
+afterEach(() => clearFaults());
+afterAll(() => Promise.all([db.end(), mongo.close()]));
+
+/**
+ * Audit documents must cover attempts 1..n of each payment, the last one agreeing with the
+ * final status. A payment turns final before its audit batch is stored (the offset waits
+ * for the batch, the payment does not), so allow the last batches a moment.
+ */
+async function expectCompleteAudit(ids: string[], statuses: Map<string, string>) {
+  for (let i = 0; i < 50; i++) {
+    const docs = await auditOf(ids);
+    const settled = new Set(docs.filter((d) => d.outcome === "approved" || d.outcome === "denied").map((d) => d.paymentId));
+    if (ids.every((id) => settled.has(id))) break;
+    await Bun.sleep(200);
+  }
+  const docs = await auditOf(ids);
+  for (const id of ids) {
+    const mine = docs.filter((d) => d.paymentId === id).sort((a, b) => a.attempt - b.attempt);
+    expect(mine.map((d) => d.attempt), `audit attempts of ${id}`).toEqual(mine.map((_, i) => i + 1));
+    const final = mine.at(-1);
+    expect(final?.outcome, id).toBe(statuses.get(id) === "APPROVED" ? "approved" : "denied");
+    // Payment-method details never reach the audit store.
+    expect(final?.request.params.payment_method).toBe("[redacted]");
+  }
+}
+
+describe("payment processing", () => {
+  test.each([
+    ["pm_card_visa", "APPROVED", null],
+    ["pm_card_mastercard", "APPROVED", null],
+    ["pm_card_visa_chargeDeclined", "DENIED", "generic_decline"],
+    ["pm_card_visa_chargeDeclinedInsufficientFunds", "DENIED", "insufficient_funds"],
+    ["pm_card_chargeDeclinedFraudulent", "DENIED", "fraudulent"],
+    ["pm_card_visa_chargeDeclinedLostCard", "DENIED", "lost_card"],
+    ["pm_card_visa_chargeDeclinedStolenCard", "DENIED", "stolen_card"],
+    ["pm_card_chargeDeclinedExpiredCard", "DENIED", "expired_card"],
+    ["pm_card_chargeDeclinedIncorrectCvc", "DENIED", "incorrect_cvc"],
+    ["pm_card_doesNotExist", "DENIED", "invalid_payment_method"],
+  ])("%s ends %s (%s), visible on GET, with its PaymentResult on payments.results", async (pm, status, decline) => {
+    const created = await createPayment(pm);
+    expect(created.status).toBe("PENDING");
+    await waitFinal([created.id], 30_000);
+    const got = await getPayment(created.id);
+    expect(got.status).toBe(status);
+    expect(got.decline_code).toBe(decline);
+    const [event] = recordsFor(Topics.paymentsResults, [created.id]);
+    const result = JSON.parse(event?.value ?? "{}");
+    expect(result).toMatchObject({ v: 1, paymentId: created.id, status });
+    if (decline) expect(result.declineCode).toBe(decline);
+    expect(await chargesOf(created.id)).toBe(status === "APPROVED" ? 1 : 0);
+  }, 60_000);
+
+  test("a processing error is retried, never read as a decline", async () => {
+    const created = await createPayment("pm_card_chargeDeclinedProcessingError");
+    // It keeps failing on every try; what matters is that it is not DENIED meanwhile.
+    await Bun.sleep(2_500);
+    const got = await getPayment(created.id);
+    expect(got.status).toBe("PENDING");
+    expect(got.last_error).toContain("processing error");
+    const docs = await auditOf([created.id]);
+    expect(docs.length).toBeGreaterThanOrEqual(2);
+  }, 30_000);
+
+  test("with 30% of gateway calls failing transiently, every payment ends final, charged once, every attempt audited", async () => {
+    await setFaults({ rates: { "500": 0.1, "503": 0.05, "429": 0.05, reset: 0.05, hang: 0.05 }, phase: "mixed", hangMs: 12_000 });
+    const methods = ["pm_card_visa", "pm_card_visa_chargeDeclinedInsufficientFunds", "pm_card_mastercard"];
+    const created = await Promise.all(Array.from({ length: 60 }, (_, i) => createPayment(methods[i % 3] as string)));
+    const ids = created.map((p) => p.id);
+    // A payment unlucky enough to fail 5 times in a row waits out 1 s + 10 s + 3 × 60 s of tiers.
+    const statuses = await waitFinal(ids, 320_000);
+    await clearFaults();
+    for (const id of ids) expect(await chargesOf(id), id).toBe(statuses.get(id) === "APPROVED" ? 1 : 0);
+    const retried = (await auditOf(ids)).filter((d) => d.attempt > 1).length;
+    expect(retried).toBeGreaterThan(0); // the faults really happened
+    await expectCompleteAudit(ids, statuses);
+  }, 360_000);
+
+  test("the worker SIGKILLed during 500 payments: after restart every payment is final, none charged twice, no audit gap", async () => {
+    const pidFile = childPidFile("payment-worker");
+    const creating = Array.from({ length: 500 }, (_, i) => createPayment(i % 5 === 4 ? "pm_card_chargeDeclinedFraudulent" : "pm_card_visa"));
+    const first = await Promise.all(creating.slice(0, 250));
+    await Bun.sleep(300);
+    process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL");
+    const rest = await Promise.all(creating.slice(250));
+    // Its supervisor restarts it, as a process manager would.
+    const ids = [...first, ...rest].map((p) => p.id);
+    const statuses = await waitFinal(ids, 120_000);
+    let overCharged = 0;
+    for (const id of ids) if ((await chargesOf(id)) > (statuses.get(id) === "APPROVED" ? 1 : 0)) overCharged++;
+    expect(overCharged).toBe(0);
+    await expectCompleteAudit(ids, statuses);
+  }, 200_000);
+
+  test("gateway down longer than every retry tier: DLQ, PENDING with its last error; after the outage a replay charges it and mails the customer", async () => {
+    // Longer than every tier: 1 s + 10 s + 4 × 60 s, plus jitter.
+    await setFaults({ outage: { durationMs: 330_000, mode: "503" } });
+    const created = await createPayment("pm_card_visa");
+    const [dead] = recordsFor(dlqTopic(Topics.paymentsCreated), [created.id], 330_000);
+    expect(dead?.headers["x-original-topic"]).toBe(Topics.paymentsCreated);
+    expect(Number(dead?.headers["x-attempt"])).toBe(7);
+    const got = await getPayment(created.id);
+    expect(got.status).toBe("PENDING");
+    expect(got.last_error).toMatch(/503|dead-lettered/);
+    expect(await chargesOf(created.id)).toBe(0);
+
+    // The cause is fixed (outage over); the operator replays the stored dead letter.
+    await clearFaults();
+    let letter: { id: string } | undefined;
+    for (let i = 0; i < 100 && !letter; i++) {
+      [letter] = await db<{ id: string }[]>`SELECT id::text FROM dead_letters WHERE key = ${created.id} AND topic = ${dlqTopic(Topics.paymentsCreated)}`;
+      if (!letter) await Bun.sleep(100);
+    }
+    expect(letter).toBeDefined();
+    await deadLetterStore(db as never).replay(letter!.id);
+    await waitFinal([created.id], 30_000);
+    expect((await getPayment(created.id)).status).toBe("APPROVED");
+    expect(await chargesOf(created.id)).toBe(1);
+    const messageId = `<${created.id}-approved@payments.local>`;
+    let mails = 0;
+    for (let i = 0; i < 100 && mails === 0; i++) {
+      const res = await fetch(`${endpoints.MAILPIT_URL}/api/v1/search?query=${encodeURIComponent(`message-id:"${messageId}"`)}`);
+      mails = ((await res.json()) as { messages: unknown[] }).messages.length;
+      if (mails === 0) await Bun.sleep(200);
+    }
+    expect(mails).toBe(1);
+  }, 420_000);
+});
