@@ -132,3 +132,4 @@ console.log(`    ratio b/a = ${result.ratio}   p50 ${result.api_p50_ms} ms   p99
 const dir = join(import.meta.dir, "results");
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, `api-create-${Date.now()}.json`), JSON.stringify(result, null, 2));
+if (process.argv.includes("--json")) console.log(JSON.stringify(result));

@@ -1,0 +1,53 @@
+/**
+ * The faults of a chaos run, each done for real: SIGKILL of a service process
+ * (its supervisor restarts it), restart of the broker and of the Postgres
+ * primary, Mailpit and FerretDB stopped for a while.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { Component } from "../stack/component.ts";
+import { allComponents } from "../stack/components/index.ts";
+import { childPidFile } from "../stack/components/service.ts";
+
+export interface Fault {
+  readonly at: number; // seconds after the load starts
+  readonly name: string;
+  run(): Promise<void>;
+}
+
+const component = (name: string): Component => {
+  const c = allComponents().find((x) => x.name === name);
+  if (!c) throw new Error(`no component ${name}`);
+  return c;
+};
+
+const killService = (name: string) => async () => {
+  const file = childPidFile(name);
+  if (!existsSync(file)) throw new Error(`${name} is not running under its supervisor`);
+  process.kill(Number(readFileSync(file, "utf8")), "SIGKILL");
+};
+
+const restart = (name: string, downSeconds = 0) => async () => {
+  const c = component(name);
+  await c.stop();
+  if (downSeconds > 0) await Bun.sleep(downSeconds * 1000);
+  await c.provision();
+  await c.start();
+};
+
+/** Spread over the load; `scale` stretches the schedule for longer profiles. */
+export function schedule(scale: number): Fault[] {
+  const at = (s: number) => Math.round(s * scale);
+  return [
+    { at: at(5), name: "SIGKILL api-1", run: killService("api-1") },
+    { at: at(10), name: "SIGKILL outbox-relay", run: killService("outbox-relay") },
+    { at: at(16), name: "SIGKILL payment-worker", run: killService("payment-worker") },
+    { at: at(22), name: "SIGKILL notification-worker", run: killService("notification-worker") },
+    { at: at(27), name: "SIGKILL dlq-consumer", run: killService("dlq-consumer") },
+    { at: at(32), name: "restart kafka", run: restart("kafka", 2) },
+    { at: at(45), name: "restart postgres-primary", run: restart("postgres-primary", 1) },
+    { at: at(55), name: "stop mailpit for 10 s", run: restart("mailpit", 10) },
+    { at: at(68), name: "stop ferretdb for 10 s", run: restart("ferretdb", 10) },
+    { at: at(80), name: "SIGKILL api-2", run: killService("api-2") },
+    { at: at(84), name: "SIGKILL payment-worker again", run: killService("payment-worker") },
+  ];
+}
