@@ -30,9 +30,10 @@ export interface LoadStats {
   retries: number;
 }
 
-const pick = (i: number): string => {
+/** Never-succeeding payments only in the first third, so their 7 attempts reach the DLQ while the rest drains. */
+const pick = (i: number, total: number): string => {
   let n = i % 100;
-  for (const [m, w] of METHOD_MIX) if ((n -= w) < 0) return m;
+  for (const [m, w] of METHOD_MIX) if ((n -= w) < 0) return m === "pm_card_chargeDeclinedProcessingError" && i > total / 3 ? "pm_card_visa" : m;
   return "pm_card_visa";
 };
 
@@ -41,8 +42,8 @@ export function runLoad(ratePerSec: number, seconds: number, signal: AbortSignal
   const ca = readFileSync(caddyRootCa(), "utf8");
   const stats: LoadStats = { created: [], rejected: 0, gaveUp: 0, retries: 0 };
 
-  async function createOne(i: number): Promise<void> {
-    const method = pick(i);
+  async function createOne(i: number, total: number): Promise<void> {
+    const method = pick(i, total);
     const key = crypto.randomUUID();
     const body = JSON.stringify({ amount: 500 + (i % 5000), currency: i % 7 === 0 ? "JPY" : "EUR", payment_method: method, customer: { email: `chaos-${i}@example.test`, name: "Chaos <b>Monkey</b>" } });
     const deadline = Date.now() + 60_000;
@@ -80,7 +81,7 @@ export function runLoad(ratePerSec: number, seconds: number, signal: AbortSignal
     for (let i = 0; i < total && !signal.aborted; i++) {
       const wait = start + (i * 1000) / ratePerSec - performance.now();
       if (wait > 1) await Bun.sleep(wait);
-      inflight.push(createOne(i));
+      inflight.push(createOne(i, total));
     }
     await Promise.all(inflight);
     return stats;

@@ -18,7 +18,7 @@ import { auditComplete, consumerLag, doubleCharges, drained, lost, paymentRows, 
 import { runLoad } from "./load.ts";
 
 const PROFILES = {
-  short: { rate: 15, seconds: 90, scale: 1, drainSeconds: 360 },
+  short: { rate: 15, seconds: 90, scale: 1, drainSeconds: 420 },
   long: { rate: 40, seconds: 900, scale: 10, drainSeconds: 900 },
 } as const;
 const profileName = (process.argv[2] ?? "short") as keyof typeof PROFILES;
