@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Amount, Customer, PaymentId, PaymentMethodToken, PaymentStatus } from "../../shared/events.ts";
-import { supportedCurrencyCodes } from "./currencies.ts";
+import { supportedCurrencyCodes } from "../../shared/currencies.ts";
 
 export const Currency = Type.Union(
   supportedCurrencyCodes.map((c) => Type.Literal(c)),

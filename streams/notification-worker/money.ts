@@ -1,18 +1,12 @@
 /**
  * Amounts for humans: integer minor units → "€12.34", "¥1,500", "KWD 1.234".
- * The exponent is ISO 4217's (it matches the API's SupportedCurrencies for every code the API
- * accepts). The decimal is built from the integer as a string, so no float ever touches money;
+ * The exponent is ISO 4217's (shared/currencies.ts, the table the API validates with). The decimal
+ * is built from the integer as a string, so no float ever touches money;
  * Intl.NumberFormat formats decimal strings exactly.
  */
-const ZERO_DECIMAL = new Set(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"]);
-const THREE_DECIMAL = new Set(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"]);
+import { minorUnitExponent } from "../../shared/currencies.ts";
 
-export function minorUnitExponent(currency: string): number {
-  const c = currency.toUpperCase();
-  if (ZERO_DECIMAL.has(c)) return 0;
-  if (THREE_DECIMAL.has(c)) return 3;
-  return 2;
-}
+export { minorUnitExponent };
 
 /** "1234", 2 → "12.34"; "5", 3 → "0.005". */
 export function minorToDecimal(minor: number, exponent: number): string {
