@@ -134,7 +134,8 @@ export class Kafka implements Component {
       const dir = join(DATA_DIR, "kafka");
       if (!existsSync(join(dir, "logs", "meta.properties"))) {
         const clusterId = randomBytes(16).toString("base64url");
-        run(java(), this.javaArgs("kafka.tools.StorageTool", ["format", "-t", clusterId, "-c", props, "--ignore-formatted"]));
+        // `--cluster-id=<id>` in one token: a base64url id may start with "-".
+        run(java(), this.javaArgs("kafka.tools.StorageTool", ["format", `--cluster-id=${clusterId}`, "--config", props, "--ignore-formatted"]));
       }
       startDetached(this.name, java(), this.javaArgs("kafka.Kafka", [props]));
     }
