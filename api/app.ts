@@ -58,10 +58,14 @@ export function createApp(deps: AppDeps) {
       metrics.httpDuration.observe(labels, seconds);
       // A line per request costs a serialisation and a write(2) on the hot path (~5% of a
       // create's CPU), and counts and latencies by status are in /metrics already. So only
-      // server errors log at info; LOG_LEVEL=debug brings back a line for every request.
-      const level = Number(status) >= 500 ? "info" : "debug";
+      // server errors and created payments log at info (the line ties the request id, which
+      // follows the payment through Kafka, the audit and the email, to the payment id);
+      // LOG_LEVEL=debug brings back a line for every request.
+      const created = status === 201 && responseValue instanceof Response;
+      const level = Number(status) >= 500 || created ? "info" : "debug";
       if (logger.isLevelEnabled(level)) {
-        logger[level]({ requestId: info.id, merchantId: info.merchantId, ...labels, ms: Math.round(seconds * 1000) }, "request");
+        const paymentId = created ? responseValue.headers.get("location")?.split("/").pop() : undefined;
+        logger[level]({ requestId: info.id, merchantId: info.merchantId, ...(paymentId ? { paymentId } : {}), ...labels, ms: Math.round(seconds * 1000) }, created ? "payment created" : "request");
       }
     })
     .use(
