@@ -67,9 +67,10 @@ async function status(): Promise<boolean> {
   return allHealthy;
 }
 
+const logSizes = (components: Component[]) => new Map(components.map((c) => [c.name, existsSync(logFile(c.name)) ? statSync(logFile(c.name)).size : 0]));
+
 /** Follows log files (like tail -F on several at once), each line prefixed by its component. */
-async function follow(components: Component[], signal: AbortSignal) {
-  const offsets = new Map(components.map((c) => [c.name, existsSync(logFile(c.name)) ? statSync(logFile(c.name)).size : 0]));
+async function follow(components: Component[], signal: AbortSignal, offsets = logSizes(components)) {
   const partial = new Map<string, string>();
   const buf = Buffer.alloc(1 << 16);
   while (!signal.aborted) {
@@ -106,6 +107,8 @@ async function main(argv: string[]) {
   switch (cmd) {
     case "up": {
       const comps = select(names);
+      // In the foreground, show this start's log lines too, not only what comes after it.
+      const from = logSizes(comps);
       await up(comps);
       if (flags.has("--foreground")) {
         const ac = new AbortController();
@@ -113,7 +116,7 @@ async function main(argv: string[]) {
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
         console.log("[stack] following logs; Ctrl-C stops the stack");
-        await follow(comps, ac.signal);
+        await follow(comps, ac.signal, from);
         await down(comps);
       }
       return 0;
