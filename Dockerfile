@@ -1,5 +1,5 @@
 # Images for the platform's own services, used by compose.yaml.
-# The API and tools run on Bun; stream services run on Node 24 (DESIGN.md §2).
+# The API and tools run on Bun; stream services run on Node 24 (the Kafka client is a Node addon).
 
 FROM oven/bun:1.4.5 AS deps
 WORKDIR /app

@@ -1,5 +1,5 @@
 /**
- * Event contracts (DESIGN.md §3). Producers build events from these schemas and every
+ * Event contracts between services. Producers build events from these schemas and every
  * consumer checks them again on the way in: a record that fails is poison, not a crash.
  *
  * Versioning: `v` is bumped only for a breaking change; consumers keep accepting the

@@ -27,7 +27,7 @@ export function topicCatalogue(tiers: readonly RetryTier[] = RetryTiers): string
   return Object.values(Topics).flatMap((t) => [t, ...tiers.map((r) => retryTopic(t, r.name)), dlqTopic(t)]);
 }
 
-/** Headers carried by retry and DLQ records (DESIGN.md §3). */
+/** Headers carried by retry and DLQ records: original coordinates, attempt, times, error. */
 export const Headers = {
   originalTopic: "x-original-topic",
   originalPartition: "x-original-partition",

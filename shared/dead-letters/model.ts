@@ -1,6 +1,6 @@
 /**
  * Dead letters as operators see them (CLI, /ops endpoints). One shape for both, taken from
- * the TypeBox schema (STYLE §2). Payloads are shown as text when they are UTF-8, else base64.
+ * the TypeBox schema (one schema per concept). Payloads are shown as text when they are UTF-8, else base64.
  */
 import { Type, type Static } from "@sinclair/typebox";
 

@@ -1,5 +1,5 @@
 /**
- * The decode hook for versioned JSON events (DESIGN.md §3): bytes → JSON →
+ * The decode hook for versioned JSON events (shared/events.ts): bytes → JSON →
  * TypeBox check. Any failure is a PoisonError, which the engine sends straight
  * to the DLQ. The schema is compiled once; checking is then a plain function call.
  */

@@ -1,5 +1,5 @@
 /**
- * The one lifecycle every stream worker runs (STYLE §5): a worker declares its
+ * The one lifecycle every stream worker runs: a worker declares its
  * source topic, decode, handler and error classification; `runWorker` wires the
  * broker ports, the engine, batching sinks, metrics and signals.
  *

@@ -1,7 +1,7 @@
 /**
  * The only import of @confluentinc/kafka-javascript in the project.
  *
- * It is a CommonJS NAN addon that runs on Node (DESIGN.md §2); everything else
+ * It is a CommonJS NAN addon that Bun cannot load, so it runs on Node; everything else
  * talks to Kafka through the ports in streams/engine/ports.ts, so moving to
  * another runtime or client is a change to this folder only.
  */

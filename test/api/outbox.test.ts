@@ -15,7 +15,7 @@ afterAll(() => h.close());
 
 // The stack's relay and payment worker run meanwhile: the row may already be published,
 // and the payment already decided, by the time the test looks.
-test("a created payment has exactly one PaymentCreated outbox row matching DESIGN §3", async () => {
+test("a created payment has exactly one PaymentCreated outbox row matching the PaymentCreated contract", async () => {
   const res = await h.create();
   expect(res.json.status).toBe("PENDING");
   const rows = await h.primary`SELECT topic, key, payload, headers FROM outbox WHERE key = ${res.json.id} AND topic = ${Topics.paymentsCreated}`;

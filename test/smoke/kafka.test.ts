@@ -5,7 +5,7 @@ import { endpoints } from "../setup/endpoints.ts";
 
 const root = join(import.meta.dir, "../..");
 
-// The Kafka client is a Node addon (DESIGN.md §2), so the round trip runs under the pinned Node 24.
+// The Kafka client is a Node addon Bun cannot load, so the round trip runs under the pinned Node 24.
 test("the Kafka client creates a topic, produces idempotently and consumes the records back", () => {
   const r = spawnSync(join(root, "node_modules/.bin/node"), [join(import.meta.dir, "kafka-roundtrip.ts")], {
     encoding: "utf8",

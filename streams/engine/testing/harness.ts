@@ -1,7 +1,6 @@
 /**
  * An engine on the fake broker and virtual time, for unit tests of the
- * engine and of workers' pipelines (the lead's and other workers' tests may
- * reuse it).
+ * engine and of workers' pipelines (any worker's tests may reuse it).
  */
 import { RetryTiers, retryTopic } from "../../../shared/topics.ts";
 import { StreamEngine, type EngineOptions } from "../engine.ts";
