@@ -4,8 +4,8 @@
  * `_id` is `<paymentId>:<attempt>`, so a redelivered attempt does not add a
  * second document. Writes go through the engine's batching sink (insertMany,
  * unordered) and a record's offset finishes only after its batch is stored; a
- * redelivery that finds its payment already final re-audits the attempt if the
- * crash took the batch (see worker.ts).
+ * redelivery that finds its payment already final audits the attempt again, in
+ * case the crash took the batch (see worker.ts).
  * An outage of the store is retried here, with backoff, for as long as it
  * lasts: commits stall, the engine's backpressure pauses intake, nothing is lost.
  */

@@ -36,7 +36,6 @@ const running = await runWorker(
     sql,
     gateway: createGateway({ secretKey, ...(apiBase ? { apiBase } : {}), timeoutMs: Number(process.env.STRIPE_TIMEOUT_MS ?? 10_000) }),
     writeAudit: auditWriter(audit, (err, attempt) => log.warn({ err: String(err), attempt }, "audit store write failed; retrying")),
-    audited: async (docId) => (await audit.countDocuments({ _id: docId }, { limit: 1 })) > 0,
     notifyOutbox: createOutboxNotifier(sql, Topics.paymentsResults, (err) => log.warn({ err: String(err) }, "outbox notify failed")),
     log,
     onDecision: (kind) => decisions.inc({ outcome: kind }),

@@ -71,7 +71,8 @@ export class Mailpit implements Component {
         "--listen", `127.0.0.1:${env.MAILPIT_PORT}`,
         "--smtp", `127.0.0.1:${env.SMTP_PORT}`,
         "--database", join(dir, "mailpit.db"),
-        "--max", "20000",
+        // Enough to keep every mail of a long chaos run (36,000 payments) for its checks.
+        "--max", "200000",
         "--smtp-auth-allow-insecure",
         "--disable-version-check",
       ]);
