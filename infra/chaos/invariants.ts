@@ -86,9 +86,18 @@ export async function resultsAndEmails(created: Created[], rows: Map<string, Row
   };
 }
 
-export async function auditComplete(mongo: MongoClient, created: Created[], rows: Map<string, Row>): Promise<Check> {
+export async function auditComplete(mongo: MongoClient, created: Created[], rows: Map<string, Row>, since: Date): Promise<Check> {
   const ids = created.map((c) => c.id);
-  const docs = await mongo.db().collection<{ paymentId: string; attempt: number; outcome: string }>("gateway_attempts").find({ paymentId: { $in: ids } }).toArray();
+  const mine = new Set(ids);
+  // One pass over this run's documents, filtered here: a $in of tens of thousands of ids is
+  // evaluated per document by the local audit store, which takes minutes at that size.
+  const docs = (
+    await mongo
+      .db()
+      .collection<{ paymentId: string; attempt: number; outcome: string; replay?: string; startedAt: Date }>("gateway_attempts")
+      .find({ startedAt: { $gte: since } }, { projection: { paymentId: 1, attempt: 1, outcome: 1, replay: 1 } })
+      .toArray()
+  ).filter((d) => mine.has(d.paymentId) && d.replay === undefined);
   const byPayment = new Map<string, number[]>();
   for (const d of docs) byPayment.set(d.paymentId, [...(byPayment.get(d.paymentId) ?? []), d.attempt]);
   const ledger = (await (await fetch(`${loadStackEnv().STRIPE_API_BASE}/__admin/charges`)).json()) as { attempts: { byPaymentId: Record<string, number> } };

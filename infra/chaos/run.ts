@@ -42,8 +42,8 @@ log(`profile ${profileName}: ${profile.rate} payments/s for ${profile.seconds} s
 await sim("faults", { latency: { meanMs: 20, jitterMs: 10 }, rates: { "500": 0.03, "503": 0.03, "429": 0.02, reset: 0.02, hang: 0.01 }, phase: "mixed", hangMs: 12_000 });
 
 const abort = new AbortController();
-const load = runLoad(profile.rate, profile.seconds, abort.signal);
 const started = Date.now();
+const load = runLoad(profile.rate, profile.seconds, abort.signal);
 const faultErrors: string[] = [];
 const faults = (async () => {
   for (const f of schedule(profile.scale)) {
@@ -82,7 +82,7 @@ const checks: Check[] = [
   lost(stats.created, rows),
   await doubleCharges(stats.created, rows),
   await resultsAndEmails(stats.created, rows),
-  await auditComplete(mongo, stats.created, rows),
+  await auditComplete(mongo, stats.created, rows, new Date(started - 1_000)),
   await drained(db),
   { name: "faults injected", ok: faultErrors.length === 0, detail: faultErrors.length ? faultErrors.join("; ") : `${schedule(profile.scale).length} faults, all carried out` },
   { name: "load answered", ok: stats.created.length > 0 && stats.gaveUp === 0, detail: `${stats.created.length} created, ${stats.gaveUp} requests without a definite answer after 60 s of retries` },
