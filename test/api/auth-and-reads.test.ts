@@ -132,18 +132,29 @@ describe("GET /v1/payments", () => {
     }
   });
 
-  test("status filter", async () => {
+  test("status filter returns only payments in that status", async () => {
+    // Rows written straight to the table, without an outbox row, so no running payment
+    // worker can move the PENDING one on while the test reads.
     const h2 = await createHarness();
     try {
-      const a = (await h2.create()).json.id;
-      const b = (await h2.create()).json.id;
-      await h2.primary`UPDATE payments SET status = 'APPROVED', gateway_ref = 'pi_x', decided_at = now() WHERE id = ${a}`;
-      await waitForReplica(h2, b, "PENDING");
-      await waitForReplica(h2, a, "APPROVED");
-      const approved = await h2.call("GET", "/v1/payments?status=APPROVED");
-      expect(approved.json.data.map((p: any) => p.id)).toEqual([a]);
-      const pending = await h2.call("GET", "/v1/payments?status=PENDING");
-      expect(pending.json.data.map((p: any) => p.id)).toEqual([b]);
+      const ids = { APPROVED: "", DENIED: "", PENDING: "" };
+      for (const status of ["APPROVED", "DENIED", "PENDING"] as const) {
+        const id = `pay_${crypto.randomUUID().replaceAll("-", "")}`;
+        const decided = status === "PENDING" ? null : new Date();
+        await h2.primary`
+          INSERT INTO payments (id, merchant_id, status, amount, currency, payment_method, customer_email,
+                                decline_code, gateway_ref, created_at, updated_at, decided_at)
+          VALUES (${id}, ${h2.merchantA.merchantId}, ${status}, 1000, 'EUR', 'pm_card_visa', 'jane@example.com',
+                  ${status === "DENIED" ? "generic_decline" : null}, ${status === "PENDING" ? null : "pi_x"},
+                  now(), now(), ${decided})`;
+        ids[status] = id;
+      }
+      await waitForReplica(h2, ids.PENDING);
+      for (const status of ["APPROVED", "DENIED", "PENDING"] as const) {
+        const res = await h2.call("GET", `/v1/payments?status=${status}`);
+        expect(res.status).toBe(200);
+        expect(res.json.data.map((p: any) => [p.id, p.status])).toEqual([[ids[status], status]]);
+      }
     } finally {
       await h2.close();
     }

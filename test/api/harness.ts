@@ -2,6 +2,10 @@
  * Builds the API in-process against the real Postgres primary and replica (URLs from
  * shared/config.ts), with the same wiring main.ts uses. Each test file gets fresh
  * merchants, so files never see each other's payments.
+ *
+ * The tests use their own database on the same clusters (`payments_api_tests`): the
+ * stack's relay and payment worker poll the main database, so nothing moves a payment
+ * these tests create out of PENDING while they read it.
  */
 import { Writable } from "node:stream";
 import { loadStackEnv } from "../../shared/config.ts";
@@ -24,10 +28,49 @@ export const validBody = () => ({
   metadata: { order_id: "1001" },
 });
 
+const TEST_DATABASE = "payments_api_tests";
+const withDatabase = (url: string, name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
+export const testDatabaseUrls = {
+  primary: withDatabase(env.DATABASE_URL, TEST_DATABASE),
+  replica: withDatabase(env.DATABASE_READ_URL, TEST_DATABASE),
+};
+
+let prepared: Promise<void> | undefined;
+/** Creates and migrates the test database once per process, and waits until the replica has it. */
+function prepareTestDatabase(): Promise<void> {
+  return (prepared ??= (async () => {
+    const admin = createDb({ url: env.DATABASE_URL, max: 1, applicationName: "api-tests-setup" });
+    try {
+      const [exists] = await admin`SELECT 1 FROM pg_database WHERE datname = ${TEST_DATABASE}`;
+      if (!exists) await admin.unsafe(`CREATE DATABASE ${TEST_DATABASE}`);
+    } finally {
+      await admin.end({ timeout: 5 });
+    }
+    const primary = createDb({ url: testDatabaseUrls.primary, max: 1, applicationName: "api-tests-setup" });
+    try {
+      await migrate(primary);
+    } finally {
+      await primary.end({ timeout: 5 });
+    }
+    for (let attempt = 0; ; attempt++) {
+      const replica = createDb({ url: testDatabaseUrls.replica, max: 1, applicationName: "api-tests-setup" });
+      try {
+        await replica`SELECT 1 FROM schema_migrations LIMIT 1`;
+        return;
+      } catch (err) {
+        if (attempt >= 100) throw new Error(`the replica never showed database ${TEST_DATABASE}: ${err}`);
+        await Bun.sleep(50);
+      } finally {
+        await replica.end({ timeout: 5 });
+      }
+    }
+  })());
+}
+
 export async function createHarness(opts: { config?: Partial<ApiDeps["config"]>; replica?: Sql } = {}) {
-  const primary = createDb({ url: env.DATABASE_URL, max: 20, applicationName: "api-tests" });
-  const replica = opts.replica ?? createDb({ url: env.DATABASE_READ_URL, max: 5, applicationName: "api-tests-read" });
-  await migrate(primary);
+  await prepareTestDatabase();
+  const primary = createDb({ url: testDatabaseUrls.primary, max: 20, applicationName: "api-tests" });
+  const replica = opts.replica ?? createDb({ url: testDatabaseUrls.replica, max: 5, applicationName: "api-tests-read" });
   const logLines: string[] = [];
   const logger = createLogger(
     "debug",

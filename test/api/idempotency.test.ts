@@ -10,7 +10,7 @@ import { idempotencyLockId } from "../../api/idempotency/fingerprint.ts";
 import { purgeExpiredIdempotencyKeys } from "../../api/idempotency/purge.ts";
 import { createLogger } from "../../api/observability/logger.ts";
 import { buildApi } from "../../api/wiring.ts";
-import { createHarness, env, validBody, type Harness } from "./harness.ts";
+import { createHarness, testDatabaseUrls, validBody, type Harness } from "./harness.ts";
 
 let h: Harness;
 beforeAll(async () => {
@@ -123,7 +123,7 @@ describe("failures are not stored under the key", () => {
 describe("in flight", () => {
   test("while another transaction holds the key -> 409; after it ends -> 201", async () => {
     const k = key();
-    const holder = createDb({ url: env.DATABASE_URL, max: 1 });
+    const holder = createDb({ url: testDatabaseUrls.primary, max: 1 });
     try {
       const lockId = idempotencyLockId(h.merchantA.merchantId, k);
       let release!: () => void;
@@ -164,7 +164,7 @@ describe("in flight", () => {
       });`;
     const child = Bun.spawn([process.execPath, "-e", script], {
       cwd: `${import.meta.dir}/../..`,
-      env: { ...process.env, DATABASE_URL: env.DATABASE_URL, LOCK_ID: lockId },
+      env: { ...process.env, DATABASE_URL: testDatabaseUrls.primary, LOCK_ID: lockId },
       stdout: "pipe",
     });
     const reader = child.stdout.getReader();

@@ -13,8 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-// The stack's relay and payment worker run meanwhile: the row may already be published,
-// and the payment already decided, by the time the test looks.
+// The harness's database is not the one the stack's relay polls, so the row stays as the
+// create wrote it.
 test("a created payment has exactly one PaymentCreated outbox row matching the PaymentCreated contract", async () => {
   const res = await h.create();
   expect(res.json.status).toBe("PENDING");
