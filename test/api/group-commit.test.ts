@@ -1,0 +1,101 @@
+/**
+ * Group commit (api/payments/group-commit.ts): concurrent creates share one
+ * create_payments() transaction, and every caller still gets exactly the answer it would
+ * have got alone, including when two requests with one key land in the same batch and
+ * when the batch's transaction fails.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createGroupCommitter } from "../../api/payments/group-commit.ts";
+import { createPaymentsService } from "../../api/payments/service.ts";
+import { Topics } from "../../shared/topics.ts";
+import { createHarness, validBody, type Harness } from "./harness.ts";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.close());
+
+/** A committer that records its batch sizes, and services over it that share nothing else. */
+function setup() {
+  const batches: number[] = [];
+  const committer = createGroupCommitter({ sql: h.primary, maxBatch: 64, maxInFlight: 1, onBatch: (n) => batches.push(n) });
+  const service = () => createPaymentsService({ primary: h.primary, replica: h.replica, committer });
+  return { batches, committer, service };
+}
+
+const command = (idempotencyKey: string, body = validBody(), merchantId = h.merchantA.merchantId) => ({
+  merchantId,
+  idempotencyKey,
+  body,
+  correlationId: crypto.randomUUID(),
+});
+
+async function stored(ids: string[]) {
+  const [row] = await h.primary`
+    SELECT (SELECT count(*)::int FROM payments WHERE id IN ${h.primary(ids)}) AS payments,
+           (SELECT count(*)::int FROM outbox WHERE key IN ${h.primary(ids)} AND topic = ${Topics.paymentsCreated}) AS outbox`;
+  return row as { payments: number; outbox: number };
+}
+
+/** Occupies the committer's one slot so that what is submitted next is queued into one batch. */
+const occupy = (svc: ReturnType<ReturnType<typeof setup>["service"]>) =>
+  svc.create(command(`gc-first-${crypto.randomUUID()}`));
+
+test("concurrent creates share transactions, and each caller gets its own payment", async () => {
+  const { batches, service } = setup();
+  const svc = service();
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => svc.create(command(`gc-${i}-${crypto.randomUUID()}`))));
+  expect(results.every((r) => r.status === 201 && !r.replayed)).toBe(true);
+  const ids = results.map((r) => r.paymentId);
+  expect(new Set(ids).size).toBe(40);
+  expect(results.map((r) => JSON.parse(r.body).id)).toEqual(ids);
+  expect(await stored(ids)).toEqual({ payments: 40, outbox: 40 });
+  expect(batches.reduce((a, b) => a + b, 0)).toBe(40);
+  expect(Math.max(...batches)).toBeGreaterThan(1);
+});
+
+test("one key twice in one batch: the first creates, the second replays it; a changed body is 422", async () => {
+  const { batches, service } = setup();
+  const [first, second] = [service(), service()]; // two instances' worth of in-memory state
+  const same = `gc-same-${crypto.randomUUID()}`;
+  const changed = `gc-changed-${crypto.randomUUID()}`;
+  const blocker = occupy(first);
+  const a = first.create(command(same));
+  const b = second.create(command(same));
+  const c = first.create(command(changed));
+  const d = second.create(command(changed, { ...validBody(), amount: 5000 }));
+  await blocker;
+  const [ra, rb] = await Promise.all([a, b]);
+  expect(batches).toEqual([1, 4]);
+  expect(ra).toMatchObject({ status: 201, replayed: false });
+  expect(rb).toMatchObject({ status: 201, replayed: true, paymentId: ra.paymentId });
+  expect(rb.body).toBe(ra.body);
+  expect((await c).status).toBe(201);
+  await expect(d).rejects.toMatchObject({ status: 422 });
+  expect(await stored([ra.paymentId, (await c).paymentId])).toEqual({ payments: 2, outbox: 2 });
+});
+
+test("a batch whose transaction fails fails every request in it, stores none of them, and frees their keys", async () => {
+  const { batches, service } = setup();
+  const svc = service();
+  const goodKey = `gc-good-${crypto.randomUUID()}`;
+  const blocker = occupy(svc);
+  // A merchant that does not exist passes every check in the API process (auth would
+  // never let it through); inside the transaction its foreign key fails the whole batch.
+  const good = svc.create(command(goodKey)).then(
+    () => "created",
+    () => "failed",
+  );
+  const bad = svc.create(command(`gc-bad-${crypto.randomUUID()}`, validBody(), "mer_does_not_exist")).then(
+    () => "created",
+    () => "failed",
+  );
+  await blocker;
+  expect([await good, await bad]).toEqual(["failed", "failed"]);
+  expect(batches).toEqual([1, 2]);
+  const [keys] = await h.primary`SELECT count(*)::int AS n FROM idempotency_keys WHERE merchant_id = ${h.merchantA.merchantId} AND key = ${goodKey}`;
+  expect(keys!.n).toBe(0);
+  const retry = await svc.create(command(goodKey));
+  expect(retry).toMatchObject({ status: 201, replayed: false });
+});
