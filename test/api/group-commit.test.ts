@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createGroupCommitter } from "../../api/payments/group-commit.ts";
-import { createPaymentsService } from "../../api/payments/service.ts";
+import type { CreatePaymentBody } from "../../api/payments/model.ts";
+import { type CreateCommand, createPaymentsService } from "../../api/payments/service.ts";
 import { Topics } from "../../shared/topics.ts";
 import { createHarness, validBody, type Harness } from "./harness.ts";
 
@@ -24,10 +25,10 @@ function setup() {
   return { batches, committer, service };
 }
 
-const command = (idempotencyKey: string, body = validBody(), merchantId = h.merchantA.merchantId) => ({
+const command = (idempotencyKey: string, body = validBody(), merchantId = h.merchantA.merchantId): CreateCommand => ({
   merchantId,
   idempotencyKey,
-  body,
+  body: body as CreatePaymentBody, // what the route's schema check passes on
   correlationId: crypto.randomUUID(),
 });
 
