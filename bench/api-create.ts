@@ -6,9 +6,12 @@
  *   (a) raw:  C workers, each `INSERT INTO bench_raw ... ` in autocommit (INSERT; COMMIT),
  *             pool of C connections, synchronous_commit as configured on the server (on).
  *   (b) API:  C concurrent clients POSTing unique Idempotency-Keys to PUBLIC_URL.
+ *   (c) ceiling: the same client and concurrency GETting /health/live through the same
+ *             proxy: TLS, Caddy, an API instance, no database and no work. (b) cannot
+ *             beat (c) on this machine, so c/a says how far b/a can go here at all.
  *
- * Prints both rates, b/a, and p50/p99 latency of (b). Required b/a >= 0.7; the goal of
- * >= 2 comes from group commit (api/payments/group-commit.ts).
+ * Prints the rates, b/a, c/a, and p50/p99 latency of (b). Required b/a >= 0.7; the goal
+ * of >= 2 comes from group commit (api/payments/group-commit.ts).
  *
  * (b) is driven by wrk when it is on PATH or can be installed (apt, as root), else by
  * Bun's fetch: see bench/wrk-client.ts for why. Either way one certificate-verified
@@ -95,21 +98,30 @@ const post = async () => {
 await post(); // fails fast if the target is wrong, and verifies Caddy's certificate
 const wrk = process.env.BENCH_CLIENT === "bun" ? undefined : findWrk();
 if (!wrk && process.env.BENCH_CLIENT !== "bun") console.log("note: wrk not found and not installable; (b) uses Bun's fetch");
-let api: LoadResult;
-if (wrk) {
-  const load = { wrk, target, apiKey: merchant.apiKey, body, concurrency };
-  runWrk({ ...load, seconds: 1 });
-  api = runWrk({ ...load, seconds });
-} else {
-  await runFor(concurrency, 1000, post);
-  const run = await runFor(concurrency, seconds * 1000, post);
+const live = async () => {
+  const res = await fetch(`${target}/health/live`, { tls } as RequestInit);
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`status ${res.status}`);
+};
+async function load(get?: string): Promise<LoadResult> {
+  if (wrk) {
+    const opts = { wrk, target, apiKey: merchant.apiKey, body, concurrency, get };
+    runWrk({ ...opts, seconds: 1 });
+    return runWrk({ ...opts, seconds });
+  }
+  const op = get ? live : post;
+  await runFor(concurrency, 1000, op);
+  const run = await runFor(concurrency, seconds * 1000, op);
   const sorted = run.latencies.sort((x, y) => x - y);
-  api = { count: run.count, errors: run.errors, p50: pct(sorted, 50), p99: pct(sorted, 99), seconds };
+  return { count: run.count, errors: run.errors, p50: pct(sorted, 50), p99: pct(sorted, 99), seconds };
 }
+const api = await load();
+const ceiling = await load("/health/live");
 await sql.end({ timeout: 5 });
 
 const rawRate = raw.count / seconds;
 const apiRate = api.count / api.seconds;
+const ceilingRate = ceiling.count / ceiling.seconds;
 const result = {
   at: new Date().toISOString(),
   target,
@@ -121,6 +133,8 @@ const result = {
   raw_commits_per_s: Math.round(rawRate),
   api_creates_per_s: Math.round(apiRate),
   ratio: Number((apiRate / rawRate).toFixed(2)),
+  proxy_ceiling_per_s: Math.round(ceilingRate),
+  ceiling_ratio: Number((ceilingRate / rawRate).toFixed(2)),
   api_p50_ms: Number(api.p50.toFixed(2)),
   api_p99_ms: Number(api.p99.toFixed(2)),
   api_errors: api.errors,
@@ -129,6 +143,8 @@ const result = {
 console.log(`(a) raw INSERT;COMMIT  ${result.raw_commits_per_s}/s  (pool ${concurrency}, synchronous_commit=${syncCommit}, fsync=${fsync})`);
 console.log(`(b) POST /v1/payments  ${result.api_creates_per_s}/s  via ${target}  (${concurrency} concurrent, ${result.client})`);
 console.log(`    ratio b/a = ${result.ratio}   p50 ${result.api_p50_ms} ms   p99 ${result.api_p99_ms} ms   errors ${api.errors}`);
+console.log(`(c) GET /health/live   ${result.proxy_ceiling_per_s}/s  same client, same proxy, no database: the most (b) can reach here`);
+console.log(`    ceiling c/a = ${result.ceiling_ratio}   (b reaches ${Math.round((100 * apiRate) / ceilingRate)} % of it)`);
 const dir = join(import.meta.dir, "results");
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, `api-create-${Date.now()}.json`), JSON.stringify(result, null, 2));

@@ -29,14 +29,17 @@ local counter, prefix = 0, nil
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("tid", threads) end
 function init(args) prefix = os.getenv("BENCH_KEY_PREFIX") .. "-" .. tid .. "-" end
-wrk.method = "POST"
-wrk.body = os.getenv("BENCH_BODY")
-wrk.headers["content-type"] = "application/json"
+local path = os.getenv("BENCH_PATH")
+wrk.method = os.getenv("BENCH_METHOD")
+if wrk.method == "POST" then
+  wrk.body = os.getenv("BENCH_BODY")
+  wrk.headers["content-type"] = "application/json"
+end
 wrk.headers["authorization"] = "Bearer " .. os.getenv("BENCH_API_KEY")
 function request()
   counter = counter + 1
   wrk.headers["idempotency-key"] = prefix .. counter
-  return wrk.format(nil, "/v1/payments")
+  return wrk.format(nil, path)
 end
 function done(s, latency, requests)
   local e = s.errors
@@ -46,7 +49,10 @@ function done(s, latency, requests)
 end
 `;
 
-/** `concurrency` connections for `seconds`, POSTing `body` to `${target}/v1/payments`. */
+/**
+ * `concurrency` connections for `seconds`: POSTing `body` to `${target}/v1/payments`, or,
+ * with `get`, GETting `${target}${get}` (the proxy-only ceiling in bench/api-create.ts).
+ */
 export function runWrk(opts: {
   wrk: string;
   target: string;
@@ -54,6 +60,7 @@ export function runWrk(opts: {
   body: string;
   concurrency: number;
   seconds: number;
+  get?: string;
 }): LoadResult {
   const script = join(tmpdir(), `bench-create-${process.pid}.lua`);
   writeFileSync(script, SCRIPT);
@@ -63,7 +70,14 @@ export function runWrk(opts: {
     ["-t", String(threads), "-c", String(opts.concurrency), "-d", `${opts.seconds}s`, "-s", script, opts.target],
     {
       encoding: "utf8",
-      env: { ...process.env, BENCH_API_KEY: opts.apiKey, BENCH_BODY: opts.body, BENCH_KEY_PREFIX: crypto.randomUUID() },
+      env: {
+        ...process.env,
+        BENCH_API_KEY: opts.apiKey,
+        BENCH_BODY: opts.body,
+        BENCH_KEY_PREFIX: crypto.randomUUID(),
+        BENCH_METHOD: opts.get ? "GET" : "POST",
+        BENCH_PATH: opts.get ?? "/v1/payments",
+      },
     },
   );
   const line = res.stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));

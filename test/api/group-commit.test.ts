@@ -8,8 +8,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createGroupCommitter } from "../../api/payments/group-commit.ts";
 import type { CreatePaymentBody } from "../../api/payments/model.ts";
 import { type CreateCommand, createPaymentsService } from "../../api/payments/service.ts";
+import { createDb } from "../../shared/db/client.ts";
 import { Topics } from "../../shared/topics.ts";
-import { createHarness, validBody, type Harness } from "./harness.ts";
+import { createHarness, testDatabaseUrls, validBody, type Harness } from "./harness.ts";
 
 let h: Harness;
 beforeAll(async () => {
@@ -99,4 +100,28 @@ test("a batch whose transaction fails fails every request in it, stores none of 
   expect(keys!.n).toBe(0);
   const retry = await svc.create(command(goodKey));
   expect(retry).toMatchObject({ status: 201, replayed: false });
+});
+
+test("a replayed key is looked up by primary key: no create or replay scans idempotency_keys", async () => {
+  // One connection, so its table statistics can be flushed and read back in order.
+  const sql = createDb({ url: testDatabaseUrls.primary, max: 1, applicationName: "api-tests-scan" });
+  try {
+    const seqScans = async () => {
+      await sql`SELECT pg_stat_force_next_flush()`;
+      await sql`SELECT 1`; // this statement's end flushes what the one before asked for
+      await sql`SELECT pg_stat_clear_snapshot()`;
+      const [row] = await sql`SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'idempotency_keys'`;
+      return Number(row!.seq_scan);
+    };
+    const committer = createGroupCommitter({ sql, maxBatch: 8, maxInFlight: 1 });
+    const svc = createPaymentsService({ primary: sql, replica: h.replica, committer });
+    const before = await seqScans();
+    const keys = Array.from({ length: 40 }, (_, i) => `gc-scan-${i}-${crypto.randomUUID()}`);
+    await Promise.all(keys.map((k) => svc.create(command(k))));
+    const replays = await Promise.all(keys.slice(0, 8).map((k) => svc.create(command(k))));
+    expect(replays.every((r) => r.replayed)).toBe(true);
+    expect((await seqScans()) - before).toBe(0);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 });
