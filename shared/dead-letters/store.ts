@@ -116,6 +116,9 @@ function buildWhere(sql: Sql | TransactionSql, f: DeadLetterFilter) {
       ${f.before ? sql`AND id < ${f.before}::bigint` : sql``}`;
 }
 
+/** Advisory-lock id that serialises ops alerts across DLQ consumers (any fixed 64-bit value). */
+const ALERT_LOCK_ID = "7305716282337113601";
+
 export interface DeadLetterStoreOptions {
   /** Retry tiers of the workers; replay publishes to the first one. */
   readonly tiers?: readonly RetryTier[];
@@ -233,17 +236,28 @@ export function deadLetterStore(sql: Sql, opts: DeadLetterStoreOptions = {}) {
       return ids;
     },
 
-    /** Dead letters stored but not yet in an ops alert (oldest first), and how many there are. */
-    async unalerted(max: number): Promise<{ total: number; upToId: string | null; items: DeadLetterSummary[] }> {
-      const [c] = await sql<{ n: number; max_id: string | null }[]>`
-        SELECT count(*)::int AS n, max(id) AS max_id FROM dead_letters WHERE alerted_at IS NULL`;
-      const rows = await sql<Row[]>`SELECT * FROM dead_letters WHERE alerted_at IS NULL ORDER BY id LIMIT ${max}`;
-      return { total: c?.n ?? 0, upToId: c?.max_id === null || c?.max_id === undefined ? null : String(c.max_id), items: rows.map(summary) };
-    },
-
-    /** Everything up to `upToId` was counted in a sent alert. */
-    async markAlerted(upToId: string): Promise<void> {
-      await sql`UPDATE dead_letters SET alerted_at = now() WHERE alerted_at IS NULL AND id <= ${upToId}::bigint`;
+    /**
+     * Hands the dead letters not yet in an ops alert to `send` (the oldest `listed` of them,
+     * and how many there are), then marks exactly those rows alerted, all in one transaction
+     * under a cluster-wide advisory lock. However many DLQ consumers run, a dead letter is in
+     * one alert mail; in two only if a consumer dies between sending and committing.
+     * "busy": another consumer is alerting right now; "none": nothing to alert.
+     */
+    async alertUnalerted(
+      listed: number,
+      send: (total: number, items: DeadLetterSummary[]) => Promise<void>,
+    ): Promise<"busy" | "none" | { alerted: number }> {
+      return sql.begin(async (tx) => {
+        const [lock] = await tx<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${ALERT_LOCK_ID}::bigint) AS ok`;
+        if (!lock?.ok) return "busy" as const;
+        const ids = (await tx<{ id: string }[]>`SELECT id FROM dead_letters WHERE alerted_at IS NULL ORDER BY id`).map((r) => r.id);
+        if (ids.length === 0) return "none" as const;
+        const rows = await tx<Row[]>`SELECT * FROM dead_letters WHERE id = ANY(${ids.slice(0, listed)}::bigint[]) ORDER BY id`;
+        await send(ids.length, rows.map(summary));
+        // By id, not "id <= the last one": a row with a lower id may commit after the read.
+        await tx`UPDATE dead_letters SET alerted_at = now() WHERE id = ANY(${ids}::bigint[])`;
+        return { alerted: ids.length };
+      });
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Ops alert mails, batched: at most one mail per `intervalMs`, summarising every dead letter
  * stored since the last mail. What was alerted is recorded in Postgres (dead_letters.alerted_at),
- * so a restart neither loses nor repeats an alert (except one sent just before a crash).
- * Run one DLQ consumer: two would each mail the same batch.
+ * so a restart neither loses nor repeats an alert (except one sent just before a crash), and
+ * an advisory lock lets only one DLQ consumer alert at a time, so several never mail the same
+ * dead letter twice.
  */
 import type { SendMailOptions } from "nodemailer";
 import type { DeadLetterStore } from "../../shared/dead-letters/store.ts";
@@ -11,7 +12,7 @@ import type { Logger } from "../../shared/logger.ts";
 import type { DlqMetrics } from "./metrics.ts";
 
 export interface AlertDeps {
-  readonly store: Pick<DeadLetterStore, "unalerted" | "markAlerted">;
+  readonly store: Pick<DeadLetterStore, "alertUnalerted">;
   readonly send: (mail: SendMailOptions) => Promise<unknown>;
   readonly to: string;
   readonly from: string;
@@ -60,14 +61,19 @@ export function createAlerter(deps: AlertDeps) {
 
   async function flush(): Promise<void> {
     try {
-      const { total, upToId, items } = await deps.store.unalerted(LISTED);
-      if (total === 0 || upToId === null) return;
-      const { subject, text } = alertText(total, items);
-      await deps.send({ from: deps.from, to: deps.to, subject, text });
-      lastSentAt = Date.now();
-      await deps.store.markAlerted(upToId);
+      const outcome = await deps.store.alertUnalerted(LISTED, async (total, items) => {
+        const { subject, text } = alertText(total, items);
+        await deps.send({ from: deps.from, to: deps.to, subject, text });
+        lastSentAt = Date.now();
+      });
+      if (outcome === "none") return;
+      if (outcome === "busy") {
+        // Another consumer is mailing; what it did not see yet goes in the next round.
+        schedule(deps.intervalMs);
+        return;
+      }
       deps.metrics.alertsSent.inc();
-      deps.log.info({ deadLetters: total }, "ops alert mail sent");
+      deps.log.info({ deadLetters: outcome.alerted }, "ops alert mail sent");
     } catch (err) {
       deps.metrics.alertFailures.inc();
       deps.log.warn({ err: String(err) }, "ops alert mail failed; retrying next interval");

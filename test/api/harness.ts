@@ -37,7 +37,7 @@ export const testDatabaseUrls = {
 
 let prepared: Promise<void> | undefined;
 /** Creates and migrates the test database once per process, and waits until the replica has it. */
-function prepareTestDatabase(): Promise<void> {
+export function prepareTestDatabase(): Promise<void> {
   return (prepared ??= (async () => {
     const admin = createDb({ url: env.DATABASE_URL, max: 1, applicationName: "api-tests-setup" });
     try {
