@@ -11,28 +11,22 @@
  * or whose p99 passes 5 s is where it stops keeping up. Needs the whole local stack (bun run stack up).
  */
 import postgres from "postgres";
-import { readFileSync } from "node:fs";
-import { DEV_MERCHANT_KEY } from "../infra/stack/components/index.ts";
-import { caddyRootCa } from "../infra/stack/components/caddy.ts";
+import { postPayment } from "../infra/stack/public-api.ts";
 import { loadStackEnv } from "../shared/config.ts";
 
 const env = loadStackEnv();
 const rates = (process.env.RATES ?? "100,200,400,800").split(",").map(Number);
 const stepSeconds = Number(process.env.STEP_SECONDS ?? 10);
 const simLatency = Number(process.env.SIM_LATENCY_MS ?? 50);
-const ca = readFileSync(process.env.CADDY_ROOT_CA ?? caddyRootCa(), "utf8");
 const db = postgres(env.DATABASE_URL, { max: 2, onnotice: () => {} });
 const progress = (msg: string) => process.stderr.write(`[bench:e2e] ${msg}\n`);
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function post(): Promise<string | null> {
-  const res = await fetch(`${env.PUBLIC_URL}/v1/payments`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}`, "idempotency-key": crypto.randomUUID(), "content-type": "application/json" },
-    body: JSON.stringify({ amount: 1999, currency: "EUR", payment_method: "pm_card_visa", customer: { email: "bench@example.test" } }),
-    tls: { ca },
-  } as RequestInit).catch(() => null);
+  const res = await postPayment({ amount: 1999, currency: "EUR", payment_method: "pm_card_visa", customer: { email: "bench@example.test" } }).catch(
+    () => null,
+  );
   if (res?.status !== 201) return null;
   return ((await res.json()) as { id: string }).id;
 }

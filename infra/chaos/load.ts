@@ -3,10 +3,7 @@
  * answer (connection reset, 5xx, 409 while in flight) is retried with the SAME
  * Idempotency-Key, as a careful client would, so "answered 201" is exact.
  */
-import { readFileSync } from "node:fs";
-import { DEV_MERCHANT_KEY } from "../stack/components/index.ts";
-import { caddyRootCa } from "../stack/components/caddy.ts";
-import { loadStackEnv } from "../../shared/config.ts";
+import { postPayment } from "../stack/public-api.ts";
 
 export const METHOD_MIX = [
   ["pm_card_visa", 55],
@@ -38,23 +35,15 @@ const pick = (i: number, total: number): string => {
 };
 
 export function runLoad(ratePerSec: number, seconds: number, signal: AbortSignal): Promise<LoadStats> {
-  const env = loadStackEnv();
-  const ca = readFileSync(caddyRootCa(), "utf8");
   const stats: LoadStats = { created: [], rejected: 0, gaveUp: 0, retries: 0 };
 
   async function createOne(i: number, total: number): Promise<void> {
     const method = pick(i, total);
     const key = crypto.randomUUID();
-    const body = JSON.stringify({ amount: 500 + (i % 5000), currency: i % 7 === 0 ? "JPY" : "EUR", payment_method: method, customer: { email: `chaos-${i}@example.test`, name: "Chaos <b>Monkey</b>" } });
+    const body = { amount: 500 + (i % 5000), currency: i % 7 === 0 ? "JPY" : "EUR", payment_method: method, customer: { email: `chaos-${i}@example.test`, name: "Chaos <b>Monkey</b>" } };
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const res = await fetch(`${env.PUBLIC_URL}/v1/payments`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}`, "idempotency-key": key, "content-type": "application/json" },
-        body,
-        tls: { ca },
-        signal: AbortSignal.timeout(15_000),
-      } as RequestInit).catch(() => null);
+      const res = await postPayment(body, { idempotencyKey: key, signal: AbortSignal.timeout(15_000) }).catch(() => null);
       if (res?.status === 201) {
         stats.created.push({ id: ((await res.json()) as { id: string }).id, method });
         return;

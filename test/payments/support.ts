@@ -2,7 +2,7 @@
 import { MongoClient } from "mongodb";
 import postgres from "postgres";
 import { DEV_MERCHANT_KEY } from "../../infra/stack/components/index.ts";
-import { endpoints, publicFetch } from "../setup/endpoints.ts";
+import { endpoints, postPayment, publicFetch } from "../setup/endpoints.ts";
 import { runNode } from "../streams/kafka-tools.ts";
 
 export const db = postgres(endpoints.DATABASE_URL, { max: 4, onnotice: () => {} });
@@ -12,11 +12,7 @@ export const sim = endpoints.STRIPE_API_BASE;
 export type Payment = { id: string; status: string; decline_code: string | null; last_error: string | null; amount: number; currency: string };
 
 export async function createPayment(paymentMethod: string, over: Record<string, unknown> = {}): Promise<Payment> {
-  const res = await publicFetch("/v1/payments", {
-    method: "POST",
-    headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}`, "idempotency-key": crypto.randomUUID(), "content-type": "application/json" },
-    body: JSON.stringify({ amount: 4200, currency: "EUR", payment_method: paymentMethod, customer: { email: "buyer@example.test", name: "Buyer" }, ...over }),
-  });
+  const res = await postPayment({ amount: 4200, currency: "EUR", payment_method: paymentMethod, customer: { email: "buyer@example.test", name: "Buyer" }, ...over });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as Payment;
 }
