@@ -255,7 +255,8 @@ export function deadLetterStore(sql: Sql, opts: DeadLetterStoreOptions = {}) {
         const rows = await tx<Row[]>`SELECT * FROM dead_letters WHERE id = ANY(${ids.slice(0, listed)}::bigint[]) ORDER BY id`;
         await send(ids.length, rows.map(summary));
         // By id, not "id <= the last one": a row with a lower id may commit after the read.
-        await tx`UPDATE dead_letters SET alerted_at = now() WHERE id = ANY(${ids}::bigint[])`;
+        // A join, not "= ANY": after a long outage the list can hold many thousand ids.
+        await tx`UPDATE dead_letters d SET alerted_at = now() FROM unnest(${ids}::bigint[]) AS u(id) WHERE d.id = u.id`;
         return { alerted: ids.length };
       });
     },
