@@ -21,6 +21,8 @@ export type ApiConfig = {
    * and Postgres does one commit per batch instead of one per request. At most dbPoolMax.
    */
   createMaxInFlight: number;
+  /** How long a busy instance waits to fill the next create batch (see group-commit.ts); 0 = never. */
+  createLingerMs: number;
   /** Idempotency records are kept at least this long, then purged. */
   idempotencyTtlHours: number;
   /** How long a verified API key is trusted without asking Postgres again. */
@@ -64,6 +66,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     readPoolMax: int(env, "DB_READ_POOL_MAX", 10, 1, 200),
     createBatchMax: int(env, "CREATE_BATCH_MAX", 64, 1, 1000),
     createMaxInFlight: int(env, "CREATE_MAX_IN_FLIGHT", defaultCreateMaxInFlight(dbPoolMax), 1, dbPoolMax),
+    createLingerMs: int(env, "CREATE_LINGER_MS", 2, 0, 50),
     idempotencyTtlHours: int(env, "IDEMPOTENCY_TTL_HOURS", 24, 24, 24 * 30),
     authCacheMs: int(env, "AUTH_CACHE_MS", 30_000, 0, 600_000),
     logLevel: env.LOG_LEVEL || "info",

@@ -22,7 +22,7 @@ export type ApiDeps = {
   replica: Sql;
   logger: Logger;
   config: Pick<ApiConfig, "bodyLimitBytes" | "createBatchMax" | "dbPoolMax" | "authCacheMs"> &
-    Partial<Pick<ApiConfig, "createMaxInFlight">>;
+    Partial<Pick<ApiConfig, "createMaxInFlight" | "createLingerMs">>;
   metrics?: Metrics;
 };
 
@@ -33,6 +33,7 @@ export function buildApi(deps: ApiDeps) {
     sql: deps.primary,
     maxBatch: deps.config.createBatchMax,
     maxInFlight: deps.config.createMaxInFlight ?? defaultCreateMaxInFlight(deps.config.dbPoolMax),
+    lingerMs: deps.config.createLingerMs ?? 0,
     onBatch: (n) => metrics.createBatchSize.observe(n),
     onCommitted: createOutboxNotifier(
       deps.primary,

@@ -5,6 +5,11 @@
  * one, no added latency); under load the queue fills while connections are busy, so
  * batches grow exactly when fsyncs are the bottleneck.
  *
+ * Linger: when the last batch carried more than one create (the API is busy) and only a
+ * few are queued, the next batch waits up to `lingerMs` for more. Postgres and the driver
+ * pay most of a call per call, so fuller batches free CPU for the requests themselves. An
+ * API that is not busy (last batch of one) never waits.
+ *
  * Idempotency is unchanged: each item still takes its own advisory lock and claims its
  * own key inside the transaction. The trade-off: if the batch transaction fails, every
  * request in it fails (500) and nothing of it is stored, so each can be retried safely.
@@ -24,6 +29,8 @@ export function createGroupCommitter(deps: {
   sql: Sql;
   maxBatch: number;
   maxInFlight: number;
+  /** 0 turns lingering off. */
+  lingerMs?: number;
   onBatch?: (size: number) => void;
   /** Called after a batch that created at least one payment has committed. */
   onCommitted?: () => void;
@@ -31,10 +38,27 @@ export function createGroupCommitter(deps: {
   const queue: Waiting[] = [];
   let inFlight = 0;
   let idle: (() => void)[] = [];
+  const lingerMs = deps.lingerMs ?? 0;
+  const enough = Math.max(2, deps.maxBatch / 4);
+  let lastBatch = 0;
+  let lingering: ReturnType<typeof setTimeout> | null = null;
 
   const pump = (): void => {
+    if (lingering !== null) {
+      if (queue.length < enough) return;
+      clearTimeout(lingering); // filled up while waiting: go now
+      lingering = null;
+    } else if (lingerMs > 0 && lastBatch > 1 && queue.length > 0 && queue.length < enough && inFlight < deps.maxInFlight) {
+      lingering = setTimeout(() => {
+        lingering = null;
+        lastBatch = 0; // what gathered goes now, however few
+        pump();
+      }, lingerMs);
+      return;
+    }
     while (inFlight < deps.maxInFlight && queue.length > 0) {
       const batch = queue.splice(0, deps.maxBatch);
+      lastBatch = batch.length;
       inFlight++;
       deps.onBatch?.(batch.length);
       createPayments(

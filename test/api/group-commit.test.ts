@@ -19,9 +19,9 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** A committer that records its batch sizes, and services over it that share nothing else. */
-function setup() {
+function setup(lingerMs = 0) {
   const batches: number[] = [];
-  const committer = createGroupCommitter({ sql: h.primary, maxBatch: 64, maxInFlight: 1, onBatch: (n) => batches.push(n) });
+  const committer = createGroupCommitter({ sql: h.primary, maxBatch: 64, maxInFlight: 1, lingerMs, onBatch: (n) => batches.push(n) });
   const service = () => createPaymentsService({ primary: h.primary, replica: h.replica, committer });
   return { batches, committer, service };
 }
@@ -100,6 +100,38 @@ test("a batch whose transaction fails fails every request in it, stores none of 
   expect(keys!.n).toBe(0);
   const retry = await svc.create(command(goodKey));
   expect(retry).toMatchObject({ status: 201, replayed: false });
+});
+
+test("linger: a busy committer waits for more creates before the next batch; an idle one sends at once", async () => {
+  const { batches, service } = setup(2_000); // long, so "went at once" is unmistakable
+  const atOnce = 1_000;
+  const svc = service();
+  const t0 = performance.now();
+  await svc.create(command(`gc-idle-${crypto.randomUUID()}`));
+  expect(performance.now() - t0).toBeLessThan(atOnce); // no linger before the very first batch
+  // Busy: a batch of three (the first alone, two queued behind it).
+  await Promise.all(Array.from({ length: 3 }, (_, i) => svc.create(command(`gc-busy-${i}-${crypto.randomUUID()}`))));
+  expect(batches).toEqual([1, 1, 2]);
+  // The last batch carried two, so two creates 50 ms apart share the next one.
+  const first = svc.create(command(`gc-linger-a-${crypto.randomUUID()}`));
+  await Bun.sleep(50);
+  const second = svc.create(command(`gc-linger-b-${crypto.randomUUID()}`));
+  await Promise.all([first, second]);
+  expect(batches).toEqual([1, 1, 2, 2]);
+  // A lone create after a batch of two still waits (the committer cannot know the burst
+  // is over); the next one, after a batch of one, goes at once.
+  await svc.create(command(`gc-after-${crypto.randomUUID()}`));
+  expect(batches).toEqual([1, 1, 2, 2, 1]);
+  const t1 = performance.now();
+  await svc.create(command(`gc-idle-again-${crypto.randomUUID()}`));
+  expect(performance.now() - t1).toBeLessThan(atOnce);
+  expect(batches).toEqual([1, 1, 2, 2, 1, 1]);
+  // Busy again; a queue that fills up (a quarter of maxBatch) while waiting goes at once.
+  await Promise.all(Array.from({ length: 3 }, (_, i) => svc.create(command(`gc-busy2-${i}-${crypto.randomUUID()}`))));
+  const t2 = performance.now();
+  await Promise.all(Array.from({ length: 16 }, (_, i) => svc.create(command(`gc-full-${i}-${crypto.randomUUID()}`))));
+  expect(performance.now() - t2).toBeLessThan(atOnce);
+  expect(batches.slice(6)).toEqual([1, 2, 16]);
 });
 
 test("a replayed key is looked up by primary key: no create or replay scans idempotency_keys", async () => {
