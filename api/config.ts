@@ -43,6 +43,9 @@ export type ApiConfig = {
  */
 export const defaultCreateMaxInFlight = (dbPoolMax: number): number => Math.min(1, dbPoolMax);
 
+/** Up to 2 ms, and only while busy (api/payments/group-commit.ts): batches of ~8 instead of ~4. */
+export const DEFAULT_CREATE_LINGER_MS = 2;
+
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -66,7 +69,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     readPoolMax: int(env, "DB_READ_POOL_MAX", 10, 1, 200),
     createBatchMax: int(env, "CREATE_BATCH_MAX", 64, 1, 1000),
     createMaxInFlight: int(env, "CREATE_MAX_IN_FLIGHT", defaultCreateMaxInFlight(dbPoolMax), 1, dbPoolMax),
-    createLingerMs: int(env, "CREATE_LINGER_MS", 2, 0, 50),
+    createLingerMs: int(env, "CREATE_LINGER_MS", DEFAULT_CREATE_LINGER_MS, 0, 50),
     idempotencyTtlHours: int(env, "IDEMPOTENCY_TTL_HOURS", 24, 24, 24 * 30),
     authCacheMs: int(env, "AUTH_CACHE_MS", 30_000, 0, 600_000),
     logLevel: env.LOG_LEVEL || "info",

@@ -6,7 +6,7 @@ import type { Sql } from "../shared/db/client.ts";
 import { createOutboxNotifier } from "../shared/db/outbox.ts";
 import { Topics } from "../shared/topics.ts";
 import { createApp } from "./app.ts";
-import { type ApiConfig, defaultCreateMaxInFlight } from "./config.ts";
+import { type ApiConfig, DEFAULT_CREATE_LINGER_MS, defaultCreateMaxInFlight } from "./config.ts";
 import type { Readiness } from "./health/routes.ts";
 import { createAuthenticator } from "./merchants/auth.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -33,7 +33,7 @@ export function buildApi(deps: ApiDeps) {
     sql: deps.primary,
     maxBatch: deps.config.createBatchMax,
     maxInFlight: deps.config.createMaxInFlight ?? defaultCreateMaxInFlight(deps.config.dbPoolMax),
-    lingerMs: deps.config.createLingerMs ?? 0,
+    lingerMs: deps.config.createLingerMs ?? DEFAULT_CREATE_LINGER_MS,
     onBatch: (n) => metrics.createBatchSize.observe(n),
     onCommitted: createOutboxNotifier(
       deps.primary,

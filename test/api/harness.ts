@@ -52,17 +52,19 @@ export function prepareTestDatabase(): Promise<void> {
     } finally {
       await primary.end({ timeout: 5 });
     }
-    for (let attempt = 0; ; attempt++) {
-      const replica = createDb({ url: testDatabaseUrls.replica, max: 1, applicationName: "api-tests-setup" });
-      try {
-        await replica`SELECT 1 FROM schema_migrations LIMIT 1`;
-        return;
-      } catch (err) {
-        if (attempt >= 100) throw new Error(`the replica never showed database ${TEST_DATABASE}: ${err}`);
-        await Bun.sleep(50);
-      } finally {
-        await replica.end({ timeout: 5 });
+    const replica = createDb({ url: testDatabaseUrls.replica, max: 1, applicationName: "api-tests-setup" });
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await replica`SELECT 1 FROM schema_migrations LIMIT 1`;
+          return;
+        } catch (err) {
+          if (attempt >= 100) throw new Error(`the replica never showed database ${TEST_DATABASE}: ${err}`);
+          await Bun.sleep(50);
+        }
       }
+    } finally {
+      await replica.end({ timeout: 5 });
     }
   })());
 }
