@@ -28,14 +28,13 @@ import { loadStackEnv } from "../shared/config.ts";
 import { createDb } from "../shared/db/client.ts";
 import { migrate } from "../shared/db/migrate.ts";
 import { createMerchant } from "../api/merchants/repo.ts";
+import { caddyCaPath as caPath } from "../infra/stack/public-api.ts";
 import { findWrk, type LoadResult, runWrk } from "./wrk-client.ts";
 
 const env = loadStackEnv();
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const target = process.env.BENCH_TARGET_URL ?? env.PUBLIC_URL;
-const caPath =
-  process.env.CADDY_ROOT_CA ?? join(import.meta.dir, "../.stack/data/caddy/data/caddy/pki/authorities/local/root.crt");
 const tls = target.startsWith("https:") && existsSync(caPath) ? { ca: readFileSync(caPath, "utf8") } : undefined;
 
 async function runFor(workers: number, ms: number, op: () => Promise<void>): Promise<{ count: number; latencies: number[]; errors: number }> {

@@ -5,13 +5,8 @@
  */
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { loadStackEnv } from "../../shared/config.ts";
-
-const env = loadStackEnv();
-const caPath =
-  process.env.CADDY_ROOT_CA ?? join(import.meta.dir, "../../.stack/data/caddy/data/caddy/pki/authorities/local/root.crt");
-const devKey = process.env.DEV_MERCHANT_KEY ?? "sk_dev_local_0123456789abcdefghijklmnopqrstuv";
+import { DEV_MERCHANT_KEY as devKey } from "../../infra/stack/components/index.ts";
+import { caddyCaPath as caPath, endpoints as env } from "../setup/endpoints.ts";
 
 test("create and read a payment through Caddy over verified HTTPS", async () => {
   expect(existsSync(caPath)).toBe(true);
