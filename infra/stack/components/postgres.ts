@@ -5,11 +5,11 @@
  * initdb refuses to run as root, so as root every PostgreSQL program runs as
  * the `postgres` system user that Debian's package creates.
  */
-import { chownSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { loadStackEnv } from "../../../shared/config.ts";
 import type { Component } from "../component.ts";
-import { DATA_DIR, logFile, RUN_DIR } from "../paths.ts";
+import { DATA_DIR, logFile, RUN_DIR, STACK_DIR } from "../paths.ts";
 import { run, StackError, tcpOpen, waitFor } from "../proc.ts";
 import { postgresBinDir } from "../provision.ts";
 
@@ -36,6 +36,23 @@ function ownedDir(path: string): void {
   }
 }
 
+/**
+ * As root, the postgres user must be able to pass through every directory above the
+ * stack's data, logs and sockets. A checkout under `mktemp -d` (mode 700) blocks it, so
+ * the missing search bit for others is added: directories stay unlistable and unreadable.
+ */
+function letPostgresThrough(): void {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = dirname(STACK_DIR); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      console.log(`[stack] ${dir}: added search permission for others (o+x), so the postgres user can reach ${STACK_DIR}`);
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
 function socketDir(): string {
   const dir = join(RUN_DIR, "pg");
   ownedDir(dir);
@@ -58,6 +75,7 @@ abstract class PostgresNode implements Component {
   }
   async provision() {
     postgresBinDir();
+    letPostgresThrough();
   }
   running() {
     return existsSync(join(this.dataDir, "postmaster.pid")) && this.status();
