@@ -5,15 +5,35 @@
  *   GET    /__admin/faults              current fault settings
  *   POST   /__admin/faults              partial update (JSON)
  *   DELETE /__admin/faults              no faults, no latency
- *   POST   /__admin/reset               forget everything, restore start-up faults and seed
+ *   GET    /__admin/requests            every /v1 request (?payment_id=&after_seq=&limit=)
+ *   GET    /__admin/clock               the simulated clock
+ *   POST   /__admin/clock               { advanceMs }: let simulated time pass (keys expire, intents settle)
+ *   POST   /__admin/reset               forget everything, restore start-up faults, seed and clock
  */
 import { applyUpdate, ConfigError } from "./fault-config.ts";
 import { emptyConfig } from "./faults.ts";
 import { json } from "./http.ts";
 import type { SimulatorState } from "./state.ts";
 
-export async function handleAdmin(req: Request, path: string, state: SimulatorState, now: number): Promise<Response> {
+export async function handleAdmin(req: Request, path: string, state: SimulatorState): Promise<Response> {
+  const now = state.now();
   const route = `${req.method} ${path.replace(/\/+$/, "")}`;
+  if (route === "GET /__admin/requests") {
+    const q = new URL(req.url).searchParams;
+    const int = (name: string) => (q.get(name) === null ? undefined : Number(q.get(name)));
+    const paymentId = q.get("payment_id") ?? undefined;
+    return json(200, { data: state.requests.list({ ...(paymentId ? { paymentId } : {}), afterSeq: int("after_seq"), limit: int("limit") }) });
+  }
+  if (route === "GET /__admin/clock") return json(200, clockView(state));
+  if (route === "POST /__admin/clock") {
+    const body = (await req.json().catch(() => null)) as { advanceMs?: unknown } | null;
+    const ms = body?.advanceMs;
+    if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0 || ms > 400 * 86_400_000) {
+      return json(400, { error: { type: "invalid_request_error", message: "advanceMs must be a whole number of milliseconds between 0 and 400 days" } });
+    }
+    state.clock.offsetMs += ms;
+    return json(200, clockView(state));
+  }
   if (route === "GET /__admin/charges") return json(200, state.ledger.snapshot());
   const one = /^GET \/__admin\/charges\/([^/]+)$/.exec(route);
   if (one) return json(200, state.ledger.forPayment(decodeURIComponent(one[1] as string)));
@@ -36,6 +56,10 @@ export async function handleAdmin(req: Request, path: string, state: SimulatorSt
     return json(200, { reset: true });
   }
   return json(404, { error: { type: "invalid_request_error", message: `no admin route ${route}` } });
+}
+
+function clockView(state: SimulatorState) {
+  return { now: state.now(), offsetMs: state.clock.offsetMs };
 }
 
 function faultView(state: SimulatorState, now: number) {

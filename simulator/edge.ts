@@ -4,7 +4,7 @@
  * answer is lost on the way back (5xx from the edge, reset, or a hang past the client's
  * timeout), so only a retry with the same key learns what happened.
  */
-import { apiError, lockTimeout, rateLimited } from "./errors.ts";
+import { apiError, expiredApiKey, lockTimeout, rateLimited } from "./errors.ts";
 import type { Fault } from "./faults.ts";
 import { connectionReset, errorResponse } from "./http.ts";
 import type { SimulatorState } from "./state.ts";
@@ -33,6 +33,8 @@ export async function beforeFaultResponse(edge: Edge, fault: Fault): Promise<Res
       return errorResponse(rateLimited(), edge.headers);
     case "lock_timeout":
       return errorResponse(lockTimeout(), edge.headers);
+    case "401":
+      return errorResponse(expiredApiKey(), edge.headers);
     case "reset":
       return connectionReset();
     case "hang":

@@ -56,6 +56,10 @@ export const missingApiKey = (): StripeHttpError =>
 export const invalidApiKey = (key: string): StripeHttpError =>
   invalidRequest(`Invalid API Key provided: ${key.slice(0, 8)}${"*".repeat(12)}${key.slice(-4)}`, undefined, undefined, 401);
 
+/** Fault `401`: the key was rolled or expired while requests were in flight. */
+export const expiredApiKey = (): StripeHttpError =>
+  invalidRequest("Expired API Key provided: sk_test_************. Create a new key or roll the key.", "api_key_expired", undefined, 401);
+
 export const resourceMissing = (what: string, id: string, param: string, status = 404): StripeHttpError =>
   invalidRequest(`No such ${what}: '${id}'`, "resource_missing", param, status);
 

@@ -2,7 +2,7 @@
  * Reading fault settings from the environment (at start) and from POST /__admin/faults
  * (at run time). Both fail with a message naming the bad setting, never silently.
  */
-import { DEFAULT_HANG_MS, emptyConfig, FAULT_KINDS, type FaultConfig, type FaultKind, type Phase } from "./faults.ts";
+import { DEFAULT_HANG_MS, emptyConfig, FAULT_KINDS, type FaultConfig, type FaultKind, type FaultRule, type Phase } from "./faults.ts";
 
 export class ConfigError extends Error {}
 
@@ -63,7 +63,7 @@ const obj = (name: string, v: unknown): Json => {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ConfigError(`${name} must be an object`);
   return v as Json;
 };
-const ALLOWED = new Set(["latency", "rates", "phase", "hangMs", "outage", "next"]);
+const ALLOWED = new Set(["latency", "rates", "phase", "hangMs", "outage", "next", "rules"]);
 
 /** Applies a partial update; fields not given keep their current value. */
 export function applyUpdate(cfg: FaultConfig, input: unknown, now: number): void {
@@ -89,6 +89,8 @@ export function applyUpdate(cfg: FaultConfig, input: unknown, now: number): void
   if (u.hangMs !== undefined) next.hangMs = hang("hangMs", u.hangMs);
   if (u.outage !== undefined) next.outage = u.outage === null ? null : outage(obj("outage", u.outage), now);
   if (u.next !== undefined) next.next = scripted(u.next);
+  // Rules are replaced as a whole (and their per-payment counts start again).
+  next.rules = u.rules !== undefined ? rules(u.rules) : cfg.rules;
   Object.assign(cfg, next);
 }
 
@@ -100,13 +102,28 @@ function outage(o: Json, now: number): FaultConfig["outage"] {
   throw new ConfigError("outage needs durationMs or untilMs (epoch milliseconds)");
 }
 
+function fault(name: string, o: Json): { kind: FaultKind; phase?: Phase } {
+  if (typeof o.kind !== "string" || !isKind(o.kind)) throw new ConfigError(`${name}.kind must be one of ${FAULT_KINDS.join(", ")}`);
+  if (o.phase === undefined) return { kind: o.kind };
+  if (o.phase !== "before" && o.phase !== "after" && o.phase !== "stored") throw new ConfigError(`${name}.phase must be before, after or stored`);
+  return { kind: o.kind, phase: o.phase as Phase };
+}
+
 function scripted(v: unknown): FaultConfig["next"] {
   if (!Array.isArray(v) || v.length > 10_000) throw new ConfigError("next must be an array of { kind, phase? }");
+  return v.map((item, i) => fault(`next[${i}]`, obj(`next[${i}]`, item)));
+}
+
+function rules(v: unknown): FaultRule[] {
+  if (!Array.isArray(v) || v.length > 1_000) throw new ConfigError("rules must be an array of { match, kind, phase?, times? }");
   return v.map((item, i) => {
-    const o = obj(`next[${i}]`, item);
-    if (typeof o.kind !== "string" || !isKind(o.kind)) throw new ConfigError(`next[${i}].kind must be one of ${FAULT_KINDS.join(", ")}`);
-    if (o.phase === undefined) return { kind: o.kind };
-    if (o.phase !== "before" && o.phase !== "after") throw new ConfigError(`next[${i}].phase must be before or after`);
-    return { kind: o.kind, phase: o.phase as Phase };
+    const o = obj(`rules[${i}]`, item);
+    const match = obj(`rules[${i}].match`, o.match);
+    if (Object.keys(match).length === 0 || !Object.values(match).every((x) => typeof x === "string")) {
+      throw new ConfigError(`rules[${i}].match must be a non-empty object of metadata strings, e.g. { "payment_id": "pay_…" }`);
+    }
+    const rule: FaultRule = { match: match as Record<string, string>, ...fault(`rules[${i}]`, o) };
+    if (o.times !== undefined) rule.times = num(`rules[${i}].times`, o.times, 1, 1_000_000);
+    return rule;
   });
 }

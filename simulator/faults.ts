@@ -6,11 +6,23 @@
  */
 import { gaussian, type Rng } from "./rng.ts";
 
-export const FAULT_KINDS = ["500", "503", "429", "lock_timeout", "reset", "hang"] as const;
+export const FAULT_KINDS = ["500", "503", "429", "lock_timeout", "401", "reset", "hang"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-export type Phase = "before" | "after";
-export type PhaseSetting = Phase | "mixed";
+/**
+ * `stored` (scripted or by rule only): the endpoint fails inside before charging and its 500
+ * is saved under the idempotency key, as Stripe saves a 500 once the endpoint began. Every
+ * retry with that key replays the 500; only a new key can ever charge.
+ */
+export type Phase = "before" | "after" | "stored";
+export type PhaseSetting = "before" | "after" | "mixed";
 export type Fault = { kind: FaultKind; phase: Phase };
+
+/**
+ * A fault for the requests of matching payments: `match` is compared with the metadata of
+ * the request's PaymentIntent (`payment_id`, `merchant_id`, …). With `times`, the rule hits
+ * only the first `times` requests of each payment, so rules can be chained in order.
+ */
+export type FaultRule = { match: Record<string, string>; kind: FaultKind; phase?: Phase; times?: number };
 
 export type Latency = { meanMs: number; jitterMs: number; p99Ms: number | null };
 export type Outage = { untilMs: number; mode: "503" | "reset" };
@@ -24,6 +36,8 @@ export type FaultConfig = {
   outage: Outage | null;
   /** Scripted faults, consumed one per API request before the random rates apply. */
   next: Array<{ kind: FaultKind; phase?: Phase }>;
+  /** Per-payment faults; the first matching rule wins over `next` and the random rates. */
+  rules: FaultRule[];
 };
 
 export const DEFAULT_HANG_MS = 90_000;
@@ -36,14 +50,37 @@ export function emptyConfig(): FaultConfig {
     hangMs: DEFAULT_HANG_MS,
     outage: null,
     next: [],
+    rules: [],
   };
 }
 
-/** The rate limiter and lock manager run before Stripe's idempotency layer: never "after". */
-const BEFORE_ONLY: ReadonlySet<FaultKind> = new Set(["429", "lock_timeout"]);
+/** The rate limiter, lock manager and authentication run before Stripe's idempotency layer: never "after". */
+const BEFORE_ONLY: ReadonlySet<FaultKind> = new Set(["429", "lock_timeout", "401"]);
 
-export function decideFault(cfg: FaultConfig, rng: Rng, canBeAfter: boolean): Fault | null {
-  const scripted = cfg.next.shift();
+/** Requests already hit per rule and payment (for `times`). Reset with the rules. */
+export type RuleHits = WeakMap<FaultRule, Map<string, number>>;
+
+function ruleFault(cfg: FaultConfig, hits: RuleHits, metadata: Record<string, string> | null): { kind: FaultKind; phase?: Phase } | undefined {
+  if (metadata === null || cfg.rules.length === 0) return undefined;
+  const payment = metadata.payment_id ?? "";
+  for (const rule of cfg.rules) {
+    if (!Object.entries(rule.match).every(([k, v]) => metadata[k] === v)) continue;
+    const seen = hits.get(rule) ?? new Map<string, number>();
+    hits.set(rule, seen);
+    const n = seen.get(payment) ?? 0;
+    if (rule.times !== undefined && n >= rule.times) continue;
+    seen.set(payment, n + 1);
+    return rule;
+  }
+  return undefined;
+}
+
+/**
+ * `canBeAfter`: the request reaches an endpoint that executes (a POST); GETs only ever meet
+ * before-phase faults (an after-phase fault on a read is the same as losing the answer).
+ */
+export function decideFault(cfg: FaultConfig, rng: Rng, canBeAfter: boolean, hits?: RuleHits, metadata: Record<string, string> | null = null): Fault | null {
+  const scripted = (hits ? ruleFault(cfg, hits, metadata) : undefined) ?? cfg.next.shift();
   let kind: FaultKind | undefined = scripted?.kind;
   if (!kind) {
     let r = rng();
@@ -54,7 +91,7 @@ export function decideFault(cfg: FaultConfig, rng: Rng, canBeAfter: boolean): Fa
     }
   }
   if (!kind) return null;
-  const wanted = scripted?.phase ?? (cfg.phase === "mixed" ? (rng() < 0.5 ? "before" : "after") : cfg.phase);
+  const wanted: Phase = scripted?.phase ?? (cfg.phase === "mixed" ? (rng() < 0.5 ? "before" : "after") : cfg.phase);
   const phase = !canBeAfter || BEFORE_ONLY.has(kind) ? "before" : wanted;
   return { kind, phase };
 }

@@ -8,7 +8,7 @@ import { invalidRequest, resourceMissing, type ErrorBody } from "./errors.ts";
 import type { ChargeLedger } from "./ledger.ts";
 import { cardError, newIntent, paymentMethodObject, type PaymentIntent, type PaymentMethodObject } from "./objects.ts";
 import type { ConfirmParams, CreateParams } from "./params.ts";
-import { lookupTestCard, type TestCard } from "./payment-methods.ts";
+import { lookupTestCard, PROCESSING_MS, type TestCard } from "./payment-methods.ts";
 
 export type IntentDeps = {
   ids: (prefix: string) => string;
@@ -32,6 +32,10 @@ export class PaymentIntents {
   readonly #deps: IntentDeps;
   readonly #intents = new Map<string, PaymentIntent>();
   readonly #methods = new Map<string, { card: TestCard; object: PaymentMethodObject }>();
+  /** Intents still processing: when they settle, and the key that confirmed them (for the ledger). */
+  readonly #processing = new Map<string, { until: number; key: string | null }>();
+  /** metadata[payment_id] → intent ids, oldest first: what a search by our payment id reads. */
+  readonly #byPaymentId = new Map<string, string[]>();
 
   constructor(deps: IntentDeps) {
     this.#deps = deps;
@@ -65,7 +69,9 @@ export class PaymentIntents {
       paymentMethod: method?.object.id ?? null,
     });
     this.#intents.set(id, pi);
-    this.#deps.ledger.recordIntent(p.metadata.payment_id ?? null, id);
+    const paymentId = p.metadata.payment_id;
+    if (paymentId !== undefined) this.#byPaymentId.set(paymentId, [...(this.#byPaymentId.get(paymentId) ?? []), id]);
+    this.#deps.ledger.recordIntent(paymentId ?? null, id);
     return p.confirm ? this.#confirm(pi, p, key) : { status: 200, body: snapshot(pi) };
   }
 
@@ -76,13 +82,37 @@ export class PaymentIntents {
   }
 
   find(id: string): PaymentIntent | undefined {
-    return this.#intents.get(id);
+    const pi = this.#intents.get(id);
+    if (pi) this.#settle(pi);
+    return pi;
   }
 
   retrieve(id: string, status = 404): PaymentIntent {
-    const pi = this.#intents.get(id);
+    const pi = this.find(id);
     if (!pi) throw resourceMissing("payment_intent", id, "intent", status);
     return pi;
+  }
+
+  /** Intents whose metadata has every given key and value, newest first (Stripe's search order). */
+  search(metadata: Record<string, string>, status: string | null): PaymentIntent[] {
+    const byPayment = metadata.payment_id;
+    const candidates = byPayment !== undefined ? (this.#byPaymentId.get(byPayment) ?? []).map((id) => this.#intents.get(id)!) : [...this.#intents.values()];
+    return candidates
+      .filter((pi) => Object.entries(metadata).every(([k, v]) => pi.metadata[k] === v))
+      .map((pi) => (this.#settle(pi), pi))
+      .filter((pi) => status === null || pi.status === status)
+      .sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1))
+      .map(snapshot);
+  }
+
+  /** A processing intent whose time has come succeeds now: reads see the gateway move on. */
+  #settle(pi: PaymentIntent): void {
+    const p = this.#processing.get(pi.id);
+    if (!p || this.#deps.now() < p.until) return;
+    this.#processing.delete(pi.id);
+    pi.status = "succeeded";
+    pi.amount_received = pi.amount;
+    this.#deps.ledger.recordCharge(pi.metadata.payment_id ?? null, p.key);
   }
 
   #confirm(pi: PaymentIntent, p: ConfirmParams, key: string | null): Executed {
@@ -121,7 +151,10 @@ export class PaymentIntents {
     }
     pi.last_payment_error = null;
     pi.next_action = null;
-    if (pi.capture_method === "manual") {
+    if (method.card.processing) {
+      pi.status = "processing";
+      this.#processing.set(pi.id, { until: this.#deps.now() + PROCESSING_MS, key });
+    } else if (pi.capture_method === "manual") {
       pi.status = "requires_capture";
       pi.amount_capturable = pi.amount;
     } else {
@@ -135,6 +168,8 @@ export class PaymentIntents {
   clear(): void {
     this.#intents.clear();
     this.#methods.clear();
+    this.#processing.clear();
+    this.#byPaymentId.clear();
   }
 }
 

@@ -21,7 +21,15 @@ export type TestCard = {
   decline?: Decline;
   /** 3D Secure: the PaymentIntent stops at requires_action instead of charging. */
   requiresAction?: true;
+  /**
+   * Simulator only (Stripe has no such card): the PaymentIntent stays `processing` until
+   * PROCESSING_MS of simulated time have passed, then reads as `succeeded` (and charges).
+   */
+  processing?: true;
 };
+
+/** How long a `pm_card_processing` intent stays processing, on the simulator's clock. */
+export const PROCESSING_MS = 60 * 60 * 1000;
 
 const DECLINED = "Your card was declined.";
 const declined = (decline_code: string, advice_code?: string): Decline => ({
@@ -75,6 +83,7 @@ export const TEST_CARDS: Readonly<Record<string, TestCard>> = {
     },
   }),
   pm_card_authenticationRequired: visa("3184", { requiresAction: true }),
+  pm_card_processing: visa("0341", { processing: true }),
 };
 
 export function lookupTestCard(token: string): TestCard | undefined {

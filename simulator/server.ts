@@ -16,6 +16,7 @@ export type SimulatorOptions = {
   faults?: FaultConfig;
   /** PRNG seed for faults, latency and ids. Default: random. */
   seed?: number;
+  /** Real time; the simulated clock adds what POST /__admin/clock advanced. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** One line per API request; never given secrets or card details. */
@@ -30,21 +31,20 @@ export type Simulator = {
 };
 
 export function createSimulator(opts: SimulatorOptions = {}): Simulator {
-  const now = opts.now ?? Date.now;
   const seed = opts.seed ?? seedFrom(undefined);
-  const state = createState(seed, opts.faults, now);
+  const state = createState(seed, opts.faults, opts.now ?? Date.now);
   const sleep = opts.sleep ?? ((ms: number) => (ms > 0 ? Bun.sleep(ms) : Promise.resolve()));
   const log = opts.log ?? (() => {});
 
   async function fetch(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname;
     if (path === "/health") return json(200, { status: "ok" });
-    if (path.startsWith("/__admin/")) return handleAdmin(req, path, state, now());
+    if (path.startsWith("/__admin/")) return handleAdmin(req, path, state);
     const started = performance.now();
-    const trace: Trace = { key: null, fault: null, replayed: false };
+    const trace: Trace = { key: null, fault: null, replayed: false, entry: null };
     let status = "error";
     try {
-      const res = await handleApi(req, path, { state, now, sleep }, trace);
+      const res = await handleApi(req, path, { state, now: state.now, sleep }, trace);
       status = isReset(res) ? "reset" : String(res.status);
       return res;
     } catch {
@@ -52,6 +52,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
       status = "500";
       return errorResponse(apiError(500));
     } finally {
+      if (trace.entry) Object.assign(trace.entry, { status: status === "reset" ? "reset" : Number(status), fault: trace.fault, replayed: trace.replayed });
       const extra = [
         trace.key !== null ? `key=${trace.key}` : "",
         trace.fault ? `fault=${trace.fault}` : "",

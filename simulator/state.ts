@@ -1,37 +1,54 @@
 /** Everything the simulator remembers, in one object a test can inspect or reset. */
-import { emptyConfig, type FaultConfig } from "./faults.ts";
+import { emptyConfig, type FaultConfig, type RuleHits } from "./faults.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { ChargeLedger } from "./ledger.ts";
 import { PaymentIntents } from "./payment-intents.ts";
+import { RequestLog } from "./request-log.ts";
 import { makeIds, mulberry32, type Rng } from "./rng.ts";
 
 export type SimulatorState = {
   readonly intents: PaymentIntents;
   readonly idempotency: IdempotencyStore;
   readonly ledger: ChargeLedger;
+  readonly requests: RequestLog;
   /** Live fault settings; POST /__admin/faults changes them in place. */
   readonly faults: FaultConfig;
+  readonly ruleHits: RuleHits;
+  /**
+   * The simulator's clock: real time plus an offset that POST /__admin/clock advances, so a
+   * test can let 25 hours pass (idempotency keys expire, processing intents settle).
+   */
+  readonly clock: { offsetMs: number };
+  now: () => number;
   /** Fault and latency draws. Ids draw from their own stream so faults stay reproducible. */
   rng: Rng;
   ids: (prefix: string) => string;
-  /** Restores the start-up faults and seed and forgets every intent, key and count. */
+  /** Restores the start-up faults, seed and clock and forgets every intent, key, count and request. */
   reset(): void;
 };
 
-export function createState(seed: number, startFaults: FaultConfig | undefined, now: () => number): SimulatorState {
+export function createState(seed: number, startFaults: FaultConfig | undefined, realNow: () => number): SimulatorState {
   const initial = structuredClone(startFaults ?? emptyConfig());
   const ledger = new ChargeLedger();
+  const clock = { offsetMs: 0 };
+  const now = () => realNow() + clock.offsetMs;
   const state: SimulatorState = {
     ledger,
     idempotency: new IdempotencyStore(),
     intents: new PaymentIntents({ ids: (p) => state.ids(p), now, ledger }),
+    requests: new RequestLog(),
     faults: structuredClone(initial),
+    ruleHits: new WeakMap(),
+    clock,
+    now,
     rng: mulberry32(seed),
     ids: makeIds(mulberry32(seed ^ 0x9e3779b9)),
     reset() {
       state.intents.clear();
       state.idempotency.clear();
       state.ledger.clear();
+      state.requests.clear();
+      clock.offsetMs = 0;
       Object.assign(state.faults, structuredClone(initial));
       state.rng = mulberry32(seed);
       state.ids = makeIds(mulberry32(seed ^ 0x9e3779b9));
