@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { TestScheduler } from "rxjs/testing";
-import { BatchingSink, bufferTimeOrCount } from "./batching.ts";
+import { BatchingSink, GroupSink, bufferTimeOrCount } from "./batching.ts";
 import { deferred } from "./testing/harness.ts";
 import { VirtualClock } from "./testing/virtual-clock.ts";
 
@@ -79,5 +79,36 @@ describe("BatchingSink", () => {
     const c = sink.add("c");
     await sink.flush();
     await expect(c).resolves.toBeUndefined();
+  });
+});
+
+describe("GroupSink", () => {
+  test("an idle sink writes at once; what arrives during a write goes out together in the next", async () => {
+    const writes: number[][] = [];
+    let release!: () => void;
+    const sink = new GroupSink<number>({
+      name: "t",
+      maxItems: 100,
+      write: (items) => {
+        writes.push(items);
+        return writes.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+      },
+    });
+    const first = sink.add(1);
+    expect(writes).toEqual([[1]]); // no timer: written in the same tick
+    const later = [sink.add(2), sink.add(3), sink.add(4)];
+    expect(writes).toHaveLength(1);
+    release();
+    await first;
+    await Promise.all(later);
+    expect(writes).toEqual([[1], [2, 3, 4]]);
+    await sink.close();
+    await expect(sink.add(5)).rejects.toThrow("closed");
+  });
+
+  test("a failed write rejects exactly its own items", async () => {
+    const sink = new GroupSink<number>({ name: "t", maxItems: 2, write: async (items) => { if (items.includes(2)) throw new Error("down"); } });
+    const results = await Promise.allSettled([sink.add(1), sink.add(2), sink.add(3), sink.add(4)]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
   });
 });

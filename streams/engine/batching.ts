@@ -120,3 +120,64 @@ export class BatchingSink<T> {
     this.#sub.unsubscribe();
   }
 }
+
+export interface GroupSinkOptions<T> {
+  readonly name: string;
+  /** Most items per write. */
+  readonly maxItems: number;
+  readonly write: (items: T[]) => Promise<void>;
+  readonly onWrite?: BatchingSinkOptions<T>["onWrite"];
+}
+
+/**
+ * Group commit for writes a caller must wait for before it goes on (e.g. a write-ahead
+ * record): an item is written at once when no write is running, and items that arrive
+ * while one runs go out together in the next. No timer: an idle sink adds no latency,
+ * a busy one batches by itself. Same surface as BatchingSink (add, flush, close).
+ */
+export class GroupSink<T> {
+  readonly #opts: GroupSinkOptions<T>;
+  #queue: Pending<T>[] = [];
+  #running: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(opts: GroupSinkOptions<T>) {
+    this.#opts = opts;
+  }
+
+  add(item: T): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("group sink is closed"));
+    const done = new Promise<void>((resolve, reject) => this.#queue.push({ item, resolve, reject }));
+    this.#pump();
+    return done;
+  }
+
+  #pump(): void {
+    if (this.#running !== null || this.#queue.length === 0) return;
+    const batch = this.#queue.splice(0, this.#opts.maxItems);
+    const started = performance.now();
+    this.#running = this.#opts.write(batch.map((p) => p.item)).then(
+      () => {
+        this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: true });
+        for (const p of batch) p.resolve();
+      },
+      (err: unknown) => {
+        this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: false });
+        for (const p of batch) p.reject(err);
+      },
+    ).finally(() => {
+      this.#running = null;
+      this.#pump();
+    });
+  }
+
+  /** Resolves once everything added so far is written (or failed). */
+  async flush(): Promise<void> {
+    while (this.#running !== null) await this.#running;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+  }
+}

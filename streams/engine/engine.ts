@@ -13,7 +13,7 @@
 import { asyncScheduler, Subscription, type SchedulerLike } from "rxjs";
 import { Committer } from "./committer.ts";
 import { DueGate } from "./due-gate.ts";
-import { defaultClassify } from "./errors.ts";
+import { defaultClassify, PoisonError } from "./errors.ts";
 import { KeyedDispatcher } from "./keyed-dispatcher.ts";
 import { Envelope, PartitionState } from "./partition-state.ts";
 import { PauseControl, PauseReason } from "./pause-control.ts";
@@ -149,7 +149,8 @@ export class StreamEngine<T> {
           (err) => this.#failed(env, err, this.#verdict(err), () => {}),
         );
       },
-      (err) => this.#failed(env, err, this.#verdict(err), release),
+      // A PoisonError from a handler (a record that contradicts the system of record) is dead-lettered as poison.
+      (err) => this.#failed(env, err, err instanceof PoisonError ? "poison" : this.#verdict(err), release),
     );
   }
 

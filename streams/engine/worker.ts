@@ -9,7 +9,7 @@
  */
 import { Registry } from "prom-client";
 import { retryTopic } from "../../shared/topics.ts";
-import { BatchingSink, type BatchingSinkOptions } from "./batching.ts";
+import { BatchingSink, GroupSink, type BatchingSinkOptions, type GroupSinkOptions } from "./batching.ts";
 import { StreamEngine, defaultEngineOptions, type EngineOptions } from "./engine.ts";
 import type { Verdict } from "./errors.ts";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
@@ -31,6 +31,8 @@ export interface WorkerSpec<T> {
 export interface WorkerTools {
   /** A batching sink wired to the worker's metrics and flushed at shutdown. */
   sink<I>(opts: Omit<BatchingSinkOptions<I>, "scheduler" | "onWrite">): BatchingSink<I>;
+  /** A group-commit sink (no timer: written at once when idle), for writes a handler waits on. */
+  groupSink<I>(opts: Omit<GroupSinkOptions<I>, "onWrite">): GroupSink<I>;
   readonly log: EngineLog;
 }
 
@@ -73,12 +75,17 @@ export async function runWorker<T>(def: WorkerDefinition<T>, rt: WorkerRuntime):
   const log = rt.log ?? silentLog;
   const registry = rt.registry ?? new Registry();
   const metrics = createStreamMetrics(registry);
-  const sinks: BatchingSink<unknown>[] = [];
+  const sinks: { flush(): Promise<void>; close(): Promise<void> }[] = [];
   const tools: WorkerTools = {
     log,
     sink: <I>(opts: Omit<BatchingSinkOptions<I>, "scheduler" | "onWrite">) => {
       const s = new BatchingSink<I>({ ...opts, onWrite: metrics.onBatchWrite, ...(rt.scheduler ? { scheduler: rt.scheduler } : {}) });
-      sinks.push(s as BatchingSink<unknown>);
+      sinks.push(s);
+      return s;
+    },
+    groupSink: <I>(opts: Omit<GroupSinkOptions<I>, "onWrite">) => {
+      const s = new GroupSink<I>({ ...opts, onWrite: metrics.onBatchWrite });
+      sinks.push(s);
       return s;
     },
   };

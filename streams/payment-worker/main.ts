@@ -13,7 +13,7 @@ import { createLogger } from "../../shared/logger.ts";
 import { Topics } from "../../shared/topics.ts";
 import { defaultRetryPolicy, runWorker } from "../engine/index.ts";
 import { kafkaConnect } from "../kafka/runtime.ts";
-import { auditCollection, auditWriter } from "./audit.ts";
+import { auditCollection, auditWriter, completionWriter } from "./audit.ts";
 import { createGateway } from "./gateway.ts";
 import { paymentWorker } from "./worker.ts";
 
@@ -35,7 +35,10 @@ const running = await runWorker(
   paymentWorker({
     sql,
     gateway: createGateway({ secretKey, ...(apiBase ? { apiBase } : {}), timeoutMs: Number(process.env.STRIPE_TIMEOUT_MS ?? 10_000) }),
-    writeAudit: auditWriter(audit, (err, attempt) => log.warn({ err: String(err), attempt }, "audit store write failed; retrying")),
+    writeAudit: auditWriter(audit, (err, attempt) => log.warn({ err, attempt }, "audit store write failed; retrying")),
+    completeAudit: completionWriter(audit, (err, attempt) => log.warn({ err, attempt }, "audit store write failed; retrying")),
+    // Stripe's search trails its writes by up to about a minute; the simulator's does not.
+    searchLagMs: Number(process.env.GATEWAY_SEARCH_LAG_MS ?? 120_000),
     notifyOutbox: createOutboxNotifier(sql, Topics.paymentsResults, (err) => log.warn({ err: String(err) }, "outbox notify failed")),
     log,
     onDecision: (kind) => decisions.inc({ outcome: kind }),
@@ -43,6 +46,8 @@ const running = await runWorker(
   {
     connect: kafkaConnect({ brokers: env.KAFKA_BROKERS, clientId: name, partitions: env.KAFKA_PARTITIONS, extraTopics: [Topics.paymentsResults] }),
     metricsPort: Number(process.env.METRICS_PORT ?? 9471),
+    // Another group re-reads the topics from the start (auto.offset.reset=earliest): a final payment is not charged again.
+    ...(process.env.CONSUMER_GROUP ? { groupId: process.env.CONSUMER_GROUP } : {}),
     engine: {
       concurrency: Number(process.env.WORKER_CONCURRENCY ?? 128),
       // 1 s, 10 s, then up to four tries 60 s apart: about four minutes of a flaky gateway

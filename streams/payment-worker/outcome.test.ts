@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import Stripe from "stripe";
-import { decideError, decideIntent } from "./outcome.ts";
+import { decideError, decideIntent, decideLookupError, decisiveIntent } from "./outcome.ts";
 
 const E = Stripe.errors;
 const cardError = (code: string, decline_code?: string) =>
@@ -15,6 +15,24 @@ describe("gateway outcome", () => {
       gatewayRef: "pi_2",
     });
     expect(decideIntent({ id: "pi_3", status: "processing", last_payment_error: null }).kind).toBe("retry");
+    expect(decideIntent({ id: "pi_4", status: "canceled", last_payment_error: null })).toEqual({ kind: "denied", declineCode: "canceled", gatewayRef: "pi_4" });
+    // States this worker never leaves an intent in: somebody else touched it, an operator decides.
+    expect(decideIntent({ id: "pi_5", status: "requires_capture", last_payment_error: null }).kind).toBe("fatal");
+  });
+
+  test("of several intents for one payment, a success decides, then one still processing, then the newest", () => {
+    const pi = (id: string, status: string) => ({ id, status, last_payment_error: null }) as never;
+    expect(decisiveIntent([pi("new", "requires_payment_method"), pi("old", "succeeded")])).toMatchObject({ id: "old" });
+    expect(decisiveIntent([pi("new", "requires_payment_method"), pi("old", "processing")])).toMatchObject({ id: "old" });
+    expect(decisiveIntent([pi("new", "requires_payment_method"), pi("old", "canceled")])).toMatchObject({ id: "new" });
+    expect(decisiveIntent([])).toBeUndefined();
+  });
+
+  test("a failed look-up decides nothing about the card: retried, unless the gateway refuses it as such", () => {
+    expect(decideLookupError(new E.StripeAPIError({ message: "server error", statusCode: 500 } as never)).kind).toBe("retry");
+    expect(decideLookupError(new E.StripeConnectionError({ message: "timeout" } as never)).kind).toBe("retry");
+    expect(decideLookupError(new E.StripeInvalidRequestError({ message: "No such payment_intent", code: "resource_missing" } as never)).kind).toBe("fatal");
+    expect(decideLookupError(new E.StripeAuthenticationError({ message: "Expired API Key" } as never)).kind).toBe("fatal");
   });
 
   test.each([

@@ -1,10 +1,10 @@
 /**
  * What a gateway answer means for a payment. Pure: no I/O, unit-tested.
  *
- * The rule that matters most: only an answer that says what happened to the
- * card is final. Timeouts, resets, 5xx, 429 and `processing_error` say nothing
- * about the card, so they are retried with the same idempotency key (never read
- * as a decline, never charged twice).
+ * The rule that matters most: only an answer that says what happened to the card is
+ * final. Timeouts, resets, 5xx, 429 and `processing_error` say nothing about the card, so
+ * they are retried, and the next attempt first asks the gateway what it already has (see
+ * plan.ts): never read as a decline, never charged twice.
  */
 import Stripe from "stripe";
 
@@ -16,7 +16,7 @@ export type Decision =
 
 type Intent = Pick<Stripe.PaymentIntent, "id" | "status" | "last_payment_error">;
 
-/** A PaymentIntent the gateway returned without an error. */
+/** A PaymentIntent the gateway returned without an error (from a create, a retrieve or a search). */
 export function decideIntent(pi: Intent): Decision {
   switch (pi.status) {
     case "succeeded":
@@ -28,13 +28,27 @@ export function decideIntent(pi: Intent): Decision {
     // A server-side charge cannot complete a customer challenge (3-D Secure).
     case "requires_action":
       return { kind: "denied", declineCode: "authentication_required", gatewayRef: pi.id };
+    case "canceled":
+      return { kind: "denied", declineCode: "canceled", gatewayRef: pi.id };
+    case "processing":
+      // Only a later read learns the end: a replayed create would say "processing" forever.
+      return { kind: "retry", reason: `payment intent ${pi.id} is processing` };
     default:
-      // processing, requires_confirmation, …: not final yet; asking again replays or advances it.
-      return { kind: "retry", reason: `payment intent ${pi.id} is ${pi.status}` };
+      // requires_confirmation or requires_capture: not a state this worker ever leaves an
+      // intent in, so somebody else touched it; an operator decides.
+      return { kind: "fatal", reason: `payment intent ${pi.id} is ${pi.status}, which this worker never asks for` };
   }
 }
 
-/** An error thrown by the Stripe SDK (or anything else) while charging. */
+/**
+ * Of every intent the gateway holds for one payment, the one that tells its outcome: a
+ * success wins (the money moved), then one still processing, then the newest.
+ */
+export function decisiveIntent<T extends Intent>(intents: readonly T[]): T | undefined {
+  return intents.find((pi) => pi.status === "succeeded") ?? intents.find((pi) => pi.status === "processing") ?? intents[0];
+}
+
+/** An error thrown by the Stripe SDK (or anything else) while charging or looking up. */
 export function decideError(err: unknown): Decision {
   const e = Stripe.errors;
   if (err instanceof e.StripeCardError) {
@@ -61,6 +75,16 @@ export function decideError(err: unknown): Decision {
   if (err instanceof e.StripeAPIError) return { kind: "retry", reason: `gateway error ${err.statusCode ?? ""}`.trim() };
   if (err instanceof e.StripeError) return { kind: "retry", reason: `gateway error ${err.type}` };
   return { kind: "retry", reason: err instanceof Error ? err.message : String(err) };
+}
+
+/** A failed look-up (retrieve or search) decides nothing about the card: retry, unless our own credentials are refused. */
+export function decideLookupError(err: unknown): Decision {
+  const d = decideError(err);
+  if (d.kind === "fatal") return d;
+  if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code !== "lock_timeout") {
+    return { kind: "fatal", reason: `gateway refused the look-up: ${err.message}` };
+  }
+  return d.kind === "retry" ? d : { kind: "retry", reason: `gateway look-up failed: ${err instanceof Error ? err.message : String(err)}` };
 }
 
 function paymentIntentId(raw: unknown): string | undefined {

@@ -1,93 +1,177 @@
 /**
- * Payment worker: charges each PaymentCreated through the gateway, records
- * the exchange for audit, and settles the payment (status + PaymentResult
- * outbox row in one transaction). Retry tiers, DLQ, ordering, commits and
- * shutdown belong to the engine; this file only says what one payment needs.
+ * Payment worker: resolves each PaymentCreated at the gateway and settles the payment
+ * (status + PaymentResult outbox row in one transaction). It charges what the payment
+ * row says, never what the message says; a final payment is never sent to the gateway
+ * again; a payment that may have reached the gateway before is first looked up there
+ * (plan.ts). Every HTTP exchange is audited, write-ahead. Retry tiers, DLQ, ordering,
+ * commits and shutdown belong to the engine.
  */
+import { randomUUID } from "node:crypto";
 import { PaymentCreated, type PaymentResult } from "../../shared/events.ts";
 import { Headers, Topics } from "../../shared/topics.ts";
 import type { Sql } from "../../shared/db/client.ts";
-import { FatalError, RetryableError, defineWorker, jsonDecoder, type EngineLog } from "../engine/index.ts";
-import type { AuditDoc } from "./audit.ts";
-import type { Gateway } from "./gateway.ts";
-import { decideError, decideIntent, type Decision } from "./outcome.ts";
-import { paymentState, recordFailure, settle } from "./settle.ts";
+import { FatalError, PoisonError, RetryableError, defineWorker, jsonDecoder, type EngineLog, type HandlerContext } from "../engine/index.ts";
+import type { AuditCompletion, AuditDoc, ExchangeOutcome } from "./audit.ts";
+import type { Answer, Call, Gateway } from "./gateway.ts";
+import { decideError, decideIntent, decideLookupError, decisiveIntent, type Decision } from "./outcome.ts";
+import { chargeOf, firstCall, idempotencyKeyOf, shouldMintKey, type Attempt } from "./plan.ts";
+import { loadPayment, nextIdempotencyKey, recordFailure, settle, type PaymentRow } from "./settle.ts";
 
 export interface PaymentWorkerDeps {
   readonly sql: Sql;
   readonly gateway: Gateway;
+  /** Stores write-ahead audit documents (the request waits for it). */
   readonly writeAudit: (docs: AuditDoc[]) => Promise<void>;
+  /** Writes the answers into them (the offset waits for it). */
+  readonly completeAudit: (done: AuditCompletion[]) => Promise<void>;
   /** Called after a commit that wrote a PaymentResult outbox row (wakes the relay). */
   readonly notifyOutbox: () => void;
   readonly log: EngineLog;
+  /** How far the gateway's search may trail its writes (see plan.ts shouldMintKey). */
+  readonly searchLagMs: number;
   readonly onDecision?: (decision: Decision["kind"]) => void;
+  readonly now?: () => number;
 }
 
+/** Where the message and its payment row disagree on what to charge; undefined when they agree. */
+export function disagreement(evt: PaymentCreated, row: PaymentRow): string | undefined {
+  const fields: [string, unknown, unknown][] = [
+    ["merchantId", evt.merchantId, row.merchant_id],
+    ["amount", evt.amount, row.amount],
+    ["currency", evt.currency, row.currency],
+    ["paymentMethod", evt.paymentMethod, row.payment_method],
+  ];
+  const off = fields.filter(([, a, b]) => a !== b).map(([name]) => name);
+  return off.length ? off.join(", ") : undefined;
+}
+
+type Resolution = { decision: Decision; intentId: string | null; mintKey: boolean };
+type Verdict = { outcome: ExchangeOutcome; decision?: Decision };
+const verdict = (decision: Decision): Verdict => ({ outcome: decision.kind, decision });
+
+/** What the first intent of an answer says, or what its error says. */
+const ofCreate = (a: Answer): Verdict => verdict(a.error !== undefined ? decideError(a.error) : decideIntent(a.intents[0]!));
+const ofRetrieve = (a: Answer): Verdict => verdict(a.error !== undefined ? decideLookupError(a.error) : decideIntent(a.intents[0]!));
+const ofSearch = (a: Answer): Verdict => {
+  if (a.error !== undefined) return verdict(decideLookupError(a.error));
+  const pi = decisiveIntent(a.intents);
+  return pi ? verdict(decideIntent(pi)) : { outcome: "not_found" };
+};
+
+/** One handling of one message: its exchanges, and the audit completions its outcome must wait for. */
+type Run = { row: PaymentRow; attempt: Attempt; ctx: HandlerContext; answered: Promise<void>[] };
+
 export const paymentWorker = (deps: PaymentWorkerDeps) =>
-  defineWorker<PaymentCreated>(({ sink }) => {
-    const audit = sink<AuditDoc>({ name: "audit", maxItems: 500, maxWaitMs: 50, write: deps.writeAudit });
+  defineWorker<PaymentCreated>(({ sink, groupSink }) => {
+    const ahead = groupSink<AuditDoc>({ name: "audit", maxItems: 500, write: deps.writeAudit });
+    const answers = sink<AuditCompletion>({ name: "audit-answers", maxItems: 500, maxWaitMs: 50, write: deps.completeAudit });
+    const now = deps.now ?? Date.now;
+
+    /** One HTTP exchange: its document is stored before the request goes out and completed after. */
+    async function exchange(run: Run, call: Call, judge: (a: Answer) => Verdict): Promise<{ answer: Answer; decision?: Decision }> {
+      const { row, ctx } = run;
+      const replay = ctx.message.headers[Headers.replay];
+      const doc: AuditDoc = {
+        _id: `ex_${randomUUID()}`,
+        paymentId: row.id,
+        merchantId: row.merchant_id,
+        attempt: ctx.attempt,
+        ...(replay ? { replay } : {}),
+        correlationId: ctx.message.headers[Headers.correlationId] ?? null,
+        gateway: "stripe",
+        operation: call.op,
+        request: deps.gateway.describe(call),
+        response: null,
+        startedAt: new Date(),
+        durationMs: null,
+        outcome: null,
+      };
+      await ahead.add(doc);
+      const answer = await deps.gateway.send(call, doc._id);
+      const { outcome, decision } = judge(answer);
+      run.answered.push(
+        answers.add({
+          _id: doc._id,
+          response: { ...answer.response, replayed: answer.replayed },
+          durationMs: Math.round(answer.durationMs * 10) / 10,
+          outcome,
+          ...(decision?.kind === "denied" ? { declineCode: decision.declineCode } : {}),
+          ...(decision?.kind === "retry" || decision?.kind === "fatal" ? { error: decision.reason } : {}),
+        }),
+      );
+      return { answer, ...(decision ? { decision } : {}) };
+    }
+
+    async function resolve(run: Run): Promise<Resolution> {
+      const { row, attempt } = run;
+      const first = firstCall(row, attempt, now());
+      if (first.op === "retrieve") {
+        const { answer, decision } = await exchange(run, first, ofRetrieve);
+        return { decision: decision!, intentId: answer.intents[0]?.id ?? first.intentId, mintKey: false };
+      }
+      let searchedEmpty = false;
+      if (first.op === "search") {
+        const { answer, decision } = await exchange(run, first, ofSearch);
+        if (decision) return { decision, intentId: decisiveIntent(answer.intents)?.id ?? null, mintKey: false };
+        searchedEmpty = true; // the gateway has no intent for this payment: a create may go out
+      }
+      const create: Call = { op: "create", idempotencyKey: idempotencyKeyOf(row), charge: chargeOf(row) };
+      const { answer, decision } = await exchange(run, create, ofCreate);
+      const replayedError = answer.replayed && answer.error !== undefined && answer.intents.length === 0;
+      const mintKey = decision!.kind === "retry" && shouldMintKey({ replayedError, searchedEmpty, firstFailureAt: attempt.firstFailureAt, now: now(), searchLagMs: deps.searchLagMs });
+      return { decision: decision!, intentId: answer.intents[0]?.id ?? null, mintKey };
+    }
+
     return {
       name: "payment-worker",
       sourceTopic: Topics.paymentsCreated,
       decode: jsonDecoder(PaymentCreated),
-      classify: (err) => (err instanceof FatalError ? "fatal" : err instanceof RetryableError ? "retry" : undefined),
+      classify: (err) => (err instanceof FatalError || err instanceof PoisonError ? "fatal" : err instanceof RetryableError ? "retry" : undefined),
       async handle(evt, ctx) {
         const correlationId = ctx.message.headers[Headers.correlationId];
-        // An operator's replay restarts the attempt count; its exchanges are kept apart.
-        const replay = ctx.message.headers[Headers.replay];
-        const docId = replay ? `${evt.paymentId}:replay-${replay}:${ctx.attempt}` : `${evt.paymentId}:${ctx.attempt}`;
-        const state = await paymentState(deps.sql, evt.paymentId);
-        if (state === null) throw new FatalError(`payment ${evt.paymentId} does not exist`);
-        // Already decided (a redelivery after the settle committed but before the offset did):
-        // nothing to settle or emit, but the crash may have taken this attempt's audit batch.
-        // Asking again with the same idempotency key replays the gateway's stored answer and
-        // charges nothing, and re-auditing under the same _id adds nothing if it was stored.
-        // (Checking the audit store instead would be a lookup per redelivery, which the local
-        // store answers in seconds once it holds a few hundred thousand documents.)
+        const row = await loadPayment(deps.sql, evt.paymentId);
+        if (row === null) throw new FatalError(`payment ${evt.paymentId} does not exist`);
+        const off = disagreement(evt, row);
+        // Whoever can produce to the topic must not be able to charge another amount: never charged, DLQ and alert.
+        if (off) throw new PoisonError(`PaymentCreated for ${evt.paymentId} disagrees with the payment on ${off}; nothing was charged`);
+        if (row.status !== "PENDING") {
+          deps.log.info({ paymentId: row.id, correlationId, status: row.status }, "payment already final; the gateway is not asked again");
+          return;
+        }
 
-        const { intent, error, exchange } = await deps.gateway.charge(evt);
-        const decision = intent ? decideIntent(intent) : decideError(error);
-        deps.onDecision?.(decision.kind);
-        const doc: AuditDoc = {
-          _id: docId,
-          paymentId: evt.paymentId,
-          merchantId: evt.merchantId,
+        const firstFailure = Number(ctx.message.headers[Headers.firstFailureAt]);
+        const attempt: Attempt = {
           attempt: ctx.attempt,
-          ...(replay ? { replay } : {}),
-          correlationId: correlationId ?? null,
-          gateway: "stripe",
-          request: exchange.request,
-          response: exchange.response,
-          startedAt: exchange.startedAt,
-          durationMs: Math.round(exchange.durationMs * 10) / 10,
-          outcome: decision.kind,
-          ...(decision.kind === "denied" ? { declineCode: decision.declineCode } : {}),
-          ...(decision.kind === "retry" || decision.kind === "fatal" ? { error: decision.reason } : {}),
+          replay: ctx.message.headers[Headers.replay] !== undefined,
+          firstFailureAt: Number.isFinite(firstFailure) && firstFailure > 0 ? firstFailure : null,
         };
-        const stored = audit.add(doc);
+        const run: Run = { row, attempt, ctx, answered: [] };
+        const { decision, intentId, mintKey } = await resolve(run);
+        deps.onDecision?.(decision.kind);
         if (decision.kind === "retry" || decision.kind === "fatal") {
-          await recordFailure(deps.sql, evt.paymentId, `attempt ${ctx.attempt}: ${decision.reason}`);
+          const error = `attempt ${ctx.attempt}: ${decision.reason}`;
+          if (mintKey) await nextIdempotencyKey(deps.sql, row.id, row.gateway_key_seq, `${error}; the gateway has no intent and replays a stored error, so the next attempt uses a new idempotency key`);
+          else await recordFailure(deps.sql, row.id, error, intentId);
           // On record before the message moves to a retry tier or the DLQ.
-          await stored;
-          deps.log.warn({ paymentId: evt.paymentId, correlationId, attempt: ctx.attempt, reason: decision.reason }, `gateway ${decision.kind}`);
+          await Promise.all(run.answered);
+          deps.log.warn({ paymentId: row.id, correlationId, attempt: ctx.attempt, reason: decision.reason, mintKey }, `gateway ${decision.kind}`);
           throw decision.kind === "fatal" ? new FatalError(decision.reason) : new RetryableError(decision.reason);
         }
-        // The offset waits for the audit batch; the payment does not (an audit-store outage
+        // The offset waits for the answers' audit; the payment does not (an audit-store outage
         // slows commits, bounded by the engine's backpressure, and never blocks decisions).
-        ctx.defer(stored);
-        if (state.status !== "PENDING") return;
+        for (const p of run.answered) ctx.defer(p);
 
         const result: PaymentResult = {
           v: 1,
-          paymentId: evt.paymentId,
-          merchantId: evt.merchantId,
+          paymentId: row.id,
+          merchantId: row.merchant_id,
           status: decision.kind === "approved" ? "APPROVED" : "DENIED",
           ...(decision.kind === "denied" ? { declineCode: decision.declineCode } : {}),
           gatewayRef: decision.gatewayRef,
           decidedAt: new Date().toISOString(),
         };
-        if (await settle(deps.sql, result, correlationId)) deps.notifyOutbox();
-        deps.log.info({ paymentId: evt.paymentId, correlationId, attempt: ctx.attempt, status: result.status, declineCode: result.declineCode }, "payment decided");
+        if (await settle(deps.sql, result, intentId, correlationId)) deps.notifyOutbox();
+        deps.log.info({ paymentId: row.id, correlationId, attempt: ctx.attempt, status: result.status, declineCode: result.declineCode }, "payment decided");
       },
     };
   });

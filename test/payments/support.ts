@@ -54,3 +54,60 @@ export function recordsFor(topic: string, keys: string[], timeoutMs = 60_000): {
   const out = runNode("find-keys.ts", [topic, keys.join(",")], { READ_TIMEOUT_MS: String(timeoutMs) });
   return JSON.parse(out.trim().split("\n").at(-1) ?? "[]");
 }
+
+/** Lets simulated time pass at the gateway (idempotency keys expire after 24 h, processing intents settle). */
+export const advanceGatewayClock = (ms: number) => simAdmin("clock", { method: "POST", body: JSON.stringify({ advanceMs: ms }) });
+export const HOUR_MS = 3_600_000;
+
+export type GatewayRequest = { seq: number; method: string; path: string; exchangeId: string | null; paymentId: string | null; status: number | "reset" | null; fault: string | null };
+/** Every request the gateway received about these payments, from its own log. */
+export async function gatewayRequests(paymentIds: string[]): Promise<GatewayRequest[]> {
+  const out: GatewayRequest[] = [];
+  for (const id of paymentIds) out.push(...((await simAdmin(`requests?payment_id=${id}`)) as { data: GatewayRequest[] }).data);
+  return out;
+}
+
+/** Polls until `check` returns a value (not undefined), or fails naming `what`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(200);
+  }
+}
+
+export type ExchangeDoc = { _id: string; paymentId: string; operation: string; response: { status: number | null } | null; outcome: string | null };
+
+/**
+ * The gateway's request log against the audit store, request by request: each request the
+ * gateway received carries an exchange id naming exactly one audit document, whose recorded
+ * answer is what the gateway sent (no answer where the gateway reset or held the connection).
+ * Returns the problems found; waits for the answers of in-flight exchanges to be stored.
+ */
+export async function auditAgainstGateway(paymentIds: string[], timeoutMs = 10_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const requests = await gatewayRequests(paymentIds);
+    const docs = await mongo.db().collection<ExchangeDoc>("gateway_attempts").find({ paymentId: { $in: paymentIds } }).toArray();
+    const byId = new Map(docs.map((d) => [d._id, d]));
+    const problems: string[] = [];
+    const seen = new Map<string, number>();
+    for (const r of requests) {
+      if (r.exchangeId === null) { problems.push(`request #${r.seq} ${r.method} ${r.path} carries no exchange id`); continue; }
+      seen.set(r.exchangeId, (seen.get(r.exchangeId) ?? 0) + 1);
+      const doc = byId.get(r.exchangeId);
+      if (!doc) { problems.push(`request #${r.seq} (${r.exchangeId}) has no audit document`); continue; }
+      const recorded = doc.response?.status ?? null;
+      // A reset never answers; a held connection answers after the client gave up, or in time.
+      const ok = r.status === "reset" ? recorded === null : r.fault?.startsWith("hang") ? recorded === null || recorded === r.status : recorded === r.status;
+      if (!ok) problems.push(`request #${r.seq} (${r.exchangeId}): gateway sent ${r.status}${r.fault ? ` (${r.fault})` : ""}, audit says ${recorded}`);
+    }
+    for (const [id, n] of seen) if (n > 1) problems.push(`exchange ${id} reached the gateway ${n} times`);
+    // A document without a request: it never reached the gateway, so no answer can be on record.
+    for (const d of docs) if (!seen.has(d._id) && d.response?.status != null) problems.push(`audit document ${d._id} records an answer the gateway never sent`);
+    if (problems.length === 0 || Date.now() > deadline) return problems;
+    await Bun.sleep(200);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * When the worker may ask the gateway to charge, and under which idempotency key. Pure:
+ * unit-tested in plan.test.ts; the rules are written down in docs/decisions.md.
+ *
+ * A gateway keeps an idempotency key for 24 hours. Within that window a create with the
+ * same key replays the first answer and charges nothing new; after it, the same key
+ * charges again. So:
+ * - a payment that is already final is never sent to the gateway (worker.ts);
+ * - a payment whose intent id is known is resolved by retrieving that intent;
+ * - a payment whose earlier attempt may have reached the gateway (a retry, a replay, a
+ *   recorded failure, a minted key, or a payment old enough for its key to have expired)
+ *   is first looked up by `metadata['payment_id']`; only when the gateway has no intent
+ *   for it is a create sent;
+ * - otherwise (the first delivery) the create goes out at once with the current key. A
+ *   redelivery after a crash looks like a first delivery, and is safe for the same reason
+ *   any retry within the window is: the key replays.
+ */
+import type { Call, Charge } from "./gateway.ts";
+import type { PaymentRow } from "./settle.ts";
+
+/**
+ * A payment this old may have had its key forgotten by the gateway (24 h), so its first
+ * call is a look-up even on a first delivery (an offset reset, a new consumer group, a
+ * restored backup). An hour of margin for clocks and for the time between create and call.
+ */
+export const KEY_TRUST_MS = 23 * 60 * 60 * 1000;
+
+export type Attempt = {
+  /** 1 on the first delivery (also after a crash), n after n-1 failures. */
+  readonly attempt: number;
+  /** An operator's replay of a dead letter. */
+  readonly replay: boolean;
+  /** When the message first failed (x-first-failure-at), if it ever did. */
+  readonly firstFailureAt: number | null;
+};
+
+export const idempotencyKeyOf = (row: Pick<PaymentRow, "id" | "gateway_key_seq">): string =>
+  row.gateway_key_seq === 0 ? row.id : `${row.id}:k${row.gateway_key_seq}`;
+
+export const chargeOf = (row: PaymentRow): Charge => ({
+  paymentId: row.id,
+  merchantId: row.merchant_id,
+  amount: row.amount,
+  currency: row.currency,
+  paymentMethod: row.payment_method,
+});
+
+export function mayHaveReachedGateway(row: PaymentRow, a: Attempt, now: number): boolean {
+  return a.attempt > 1 || a.replay || row.last_error !== null || row.gateway_key_seq > 0 || now - row.created_at.getTime() > KEY_TRUST_MS;
+}
+
+/** The first gateway call for a pending payment. */
+export function firstCall(row: PaymentRow, a: Attempt, now: number): Call {
+  if (row.gateway_intent_id !== null) return { op: "retrieve", intentId: row.gateway_intent_id };
+  if (mayHaveReachedGateway(row, a, now)) return { op: "search", paymentId: row.id };
+  return { op: "create", idempotencyKey: idempotencyKeyOf(row), charge: chargeOf(row) };
+}
+
+/**
+ * A create under the current key was answered with a REPLAYED error (a 500 the gateway
+ * stored under the key), right after a search found no intent for the payment: the key
+ * can never charge, so the next attempt uses a new one. The search must be trustworthy:
+ * Stripe's search index trails writes (usually by under a minute), so a new key is minted
+ * only once the payment's first failure is older than `searchLagMs`.
+ */
+export function shouldMintKey(o: { replayedError: boolean; searchedEmpty: boolean; firstFailureAt: number | null; now: number; searchLagMs: number }): boolean {
+  return o.replayedError && o.searchedEmpty && o.firstFailureAt !== null && o.now - o.firstFailureAt >= o.searchLagMs;
+}
