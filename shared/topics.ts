@@ -11,6 +11,12 @@ export const Topics = {
 } as const;
 export type SourceTopic = (typeof Topics)[keyof typeof Topics];
 
+/**
+ * Not a Kafka topic: the source name under which the outbox relay stores a row it could
+ * never publish (dead_letters.topic; the row's own topic is its original_topic).
+ */
+export const OUTBOX_QUARANTINE = "outbox.quarantine";
+
 /** Retry delay tiers, in order. The name is part of the topic name. */
 export const RetryTiers = [
   { name: "1s", delayMs: 1_000 },

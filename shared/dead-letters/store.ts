@@ -8,7 +8,7 @@
  */
 import type { Sql, TransactionSql } from "../db/client.ts";
 import { OUTBOX_CHANNEL } from "../db/outbox.ts";
-import { Headers, RetryTiers, retryTopic, type RetryTier } from "../topics.ts";
+import { Headers, OUTBOX_QUARANTINE, RetryTiers, retryTopic, type RetryTier } from "../topics.ts";
 import { DeadLetterError, type DeadLetterDetail, type DeadLetterFilter, type DeadLetterSummary } from "./model.ts";
 
 /** A record read from a `<topic>.dlq`, as the DLQ consumer hands it over. */
@@ -114,6 +114,36 @@ function buildWhere(sql: Sql | TransactionSql, f: DeadLetterFilter) {
       ${f.key ? sql`AND key = ${f.key}` : sql``}
       ${since ? sql`AND created_at >= ${since}` : sql``}
       ${f.before ? sql`AND id < ${f.before}::bigint` : sql``}`;
+}
+
+/** An outbox row the relay could not publish, stored in the relay's own transaction. */
+export type QuarantinedRow = {
+  readonly outboxId: string;
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly error: Error;
+};
+
+/**
+ * Stores quarantined outbox rows as dead letters (source OUTBOX_QUARANTINE, offset = the
+ * outbox id, so storing one twice is a no-op). The DLQ consumer's sweep mails the alert;
+ * a replay publishes the bytes again to the first retry tier of the row's topic.
+ */
+export async function storeQuarantined(tx: TransactionSql, rows: readonly QuarantinedRow[]): Promise<void> {
+  for (const r of rows) {
+    const headers = { ...r.headers, [Headers.deadLetterReason]: "poison", [Headers.deadLetteredAt]: String(Date.now()) };
+    await tx`
+      INSERT INTO dead_letters (topic, "partition", "offset", key, payload, headers, error_class, error_message, attempts, original_topic)
+      VALUES (${OUTBOX_QUARANTINE}, 0, ${r.outboxId}::bigint, ${r.key}, ${r.value}, ${tx.json(headers)},
+              ${r.error.name}, ${r.error.message.slice(0, 1000)}, 1, ${r.topic})
+      ON CONFLICT (topic, "partition", "offset") DO NOTHING`;
+    if (r.key !== null) {
+      const why = `outbox row quarantined, never published to ${r.topic}: ${r.error.name}: ${r.error.message}`;
+      await tx`UPDATE payments SET last_error = ${why.slice(0, 500)}, updated_at = now() WHERE id = ${r.key} AND status = 'PENDING'`;
+    }
+  }
 }
 
 /** Advisory-lock id that serialises ops alerts across DLQ consumers (any fixed 64-bit value). */

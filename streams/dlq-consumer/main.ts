@@ -57,6 +57,10 @@ const running = await runWorker(
   },
 );
 alerter.notify(); // dead letters stored before a restart but never alerted
+// Not every dead letter arrives through a DLQ topic: the outbox relay stores the rows it
+// quarantines itself. A sweep each interval mails whatever is still unalerted.
+const sweep = setInterval(() => alerter.notify(), cfg.alertIntervalMs);
+sweep.unref();
 log.info({ db: redactUrl(env.DATABASE_URL), topics: cfg.topics, alertTo: cfg.alertTo, intervalMs: cfg.alertIntervalMs, metricsPort: running.metrics.port }, "dlq consumer ready");
 
 let exitCode = 0;
@@ -64,6 +68,7 @@ await running.done.catch((err: unknown) => {
   log.error({ err: String(err) }, "dlq consumer failed");
   exitCode = 1;
 });
+clearInterval(sweep);
 await alerter.stop();
 transport.close();
 await sql.end({ timeout: 5 });

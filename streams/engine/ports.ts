@@ -99,7 +99,9 @@ export interface ProducerPort {
    * Produces the records. Resolves only when the broker has acknowledged every
    * one of them (idempotent producer, acks=all); rejects if any is not
    * delivered after the client's own retries (delivery timeout). The engine
-   * counts a source offset as finished only after this resolves.
+   * counts a source offset as finished only after this resolves. A rejection
+   * whose error has `permanent: true` says the record can never be produced as
+   * it is (no such topic, too large, malformed): retrying it is pointless.
    */
   send(records: readonly OutboundRecord[]): Promise<void>;
   /** Flushes outstanding deliveries and closes. */

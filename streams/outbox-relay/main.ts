@@ -27,6 +27,13 @@ const registry = new Registry();
 registry.setDefaultLabels({ service: name });
 collectDefaultMetrics({ register: registry });
 const published = new Counter({ name: "outbox_published_total", help: "Outbox rows published to Kafka", registers: [registry] });
+const failures = new Counter({ name: "outbox_relay_failures_total", help: "Relay batches that failed and will be retried (broker or database unavailable)", registers: [registry] });
+const quarantined = new Counter({
+  name: "outbox_quarantined_total",
+  help: "Outbox rows the producer refused for good, stored as dead letters instead",
+  labelNames: ["topic"],
+  registers: [registry],
+});
 const batchSizes = new Histogram({ name: "outbox_batch_size", help: "Rows per relayed batch", buckets: [1, 5, 10, 50, 100, 250, 500, 1000], registers: [registry] });
 const delay = new Histogram({
   name: "outbox_publish_delay_seconds",
@@ -44,7 +51,13 @@ new Gauge({
 });
 
 await ensureTopics(env.KAFKA_BROKERS, topicCatalogue().map((t) => ({ name: t, partitions: env.KAFKA_PARTITIONS })));
-const producer = await createKafkaProducer({ brokers: env.KAFKA_BROKERS, clientId: name });
+const producer = await createKafkaProducer({
+  brokers: env.KAFKA_BROKERS,
+  clientId: name,
+  // A row for a topic that does not exist is refused (and quarantined) after this, instead
+  // of librdkafka's default 30 s; the relay creates every topic it knows at start.
+  extra: { "topic.metadata.propagation.max.ms": 2_000 },
+});
 const metrics = await startMetricsServer(registry, Number(process.env.METRICS_PORT ?? 9470));
 
 const loop = await startRelayLoop({
@@ -58,7 +71,14 @@ const loop = await startRelayLoop({
     batchSizes.observe(rows);
     if (oldest) delay.observe((Date.now() - oldest.getTime()) / 1000);
   },
-  onError: (err) => log.warn({ err: String(err) }, "relay batch failed; will retry"),
+  onQuarantined: (row, err) => {
+    quarantined.inc({ topic: row.topic.slice(0, 100) });
+    log.error({ outboxId: row.id, topic: row.topic, err }, "outbox row refused by the producer; quarantined as a dead letter");
+  },
+  onError: (err) => {
+    failures.inc();
+    log.warn({ err }, "relay batch failed; will retry");
+  },
 });
 const prune = setInterval(() => {
   pruneOutbox(sql, keepMinutes).catch((err: unknown) => log.warn({ err: String(err) }, "outbox prune failed"));

@@ -9,8 +9,15 @@
  * - a relay killed mid-batch rolls back, and the next one republishes at most
  *   that batch (consumers are idempotent for exactly this case);
  * - a row is marked only after the broker acknowledged it: nothing is lost.
+ *
+ * A row the producer refuses for good (no such topic, over the size limit, a
+ * payload it cannot send) is quarantined in the same transaction: stored as a
+ * dead letter with the error (the DLQ consumer's sweep alerts operators) and
+ * never claimed again, so it cannot hold up the rows behind it. A transient
+ * failure (broker down, timeouts) fails the whole batch, which is retried.
  */
 import type { Sql } from "../../shared/db/client.ts";
+import { storeQuarantined } from "../../shared/dead-letters/store.ts";
 import type { OutboundRecord, ProducerPort } from "../engine/ports.ts";
 
 export interface RelayDeps {
@@ -18,6 +25,7 @@ export interface RelayDeps {
   readonly producer: ProducerPort;
   readonly batchSize: number;
   readonly onBatch?: (rows: number, oldestCreatedAt: Date | null) => void;
+  readonly onQuarantined?: (row: { id: string; topic: string }, err: Error) => void;
 }
 
 type Row = {
@@ -35,13 +43,15 @@ type Row = {
 const valueOf = (r: Row): Buffer | null =>
   r.payload_bytes ?? (r.payload === null || r.payload === undefined ? null : Buffer.from(JSON.stringify(r.payload)));
 
-/** Publishes one batch; returns how many rows it moved. */
+const isPermanent = (err: unknown): boolean => (err as { permanent?: unknown } | null)?.permanent === true;
+
+/** Publishes one batch; returns how many rows it took off the backlog (published or quarantined). */
 export async function relayBatch(deps: RelayDeps): Promise<number> {
   return deps.sql.begin(async (tx) => {
     const rows = await tx<Row[]>`
       SELECT id, topic, key, payload, payload_bytes, headers, created_at
         FROM outbox
-       WHERE published_at IS NULL
+       WHERE published_at IS NULL AND quarantined_at IS NULL
        ORDER BY id
        LIMIT ${deps.batchSize}
          FOR UPDATE SKIP LOCKED`;
@@ -52,9 +62,25 @@ export async function relayBatch(deps: RelayDeps): Promise<number> {
       value: valueOf(r),
       headers: { ...(r.headers ?? {}), "x-outbox-id": String(r.id) },
     }));
-    await deps.producer.send(records);
-    await tx`UPDATE outbox SET published_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
-    deps.onBatch?.(rows.length, rows[0]?.created_at ?? null);
+    // Each record settles on its own, so one refused row cannot hide whether the others went out.
+    const outcomes = await Promise.allSettled(records.map((r) => deps.producer.send([r])));
+    const transient = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected" && !isPermanent(o.reason));
+    if (transient) throw transient.reason;
+    const refused = rows.flatMap((r, i) => {
+      const o = outcomes[i]!;
+      return o.status === "rejected" ? [{ row: r, err: o.reason instanceof Error ? o.reason : new Error(String(o.reason)) }] : [];
+    });
+    const published = rows.filter((_, i) => outcomes[i]!.status === "fulfilled").map((r) => r.id);
+    if (published.length) await tx`UPDATE outbox SET published_at = now() WHERE id = ANY(${published}::bigint[])`;
+    if (refused.length) {
+      await tx`UPDATE outbox SET quarantined_at = now() WHERE id = ANY(${refused.map((f) => f.row.id)}::bigint[])`;
+      await storeQuarantined(
+        tx,
+        refused.map(({ row, err }) => ({ outboxId: row.id, topic: row.topic, key: row.key, value: valueOf(row), headers: row.headers ?? {}, error: err })),
+      );
+      for (const { row, err } of refused) deps.onQuarantined?.(row, err);
+    }
+    deps.onBatch?.(published.length, rows[0]?.created_at ?? null);
     return rows.length;
   });
 }
@@ -68,6 +94,6 @@ export async function pruneOutbox(sql: Sql, keepMinutes: number): Promise<number
 }
 
 export async function outboxBacklog(sql: Sql): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`;
+  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND quarantined_at IS NULL`;
   return row?.n ?? 0;
 }
