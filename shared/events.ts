@@ -5,8 +5,10 @@
  * Versioning: `v` is bumped only for a breaking change; consumers keep accepting the
  * versions still present in retention. Adding an optional field is not breaking.
  */
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { FormatRegistry, Type, type Static, type StringOptions, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { isMailbox } from "./email.ts";
+import { isText, isTextLine, TEXT_LINE_PATTERN, TEXT_PATTERN } from "./text.ts";
 
 /** Payment ids are `pay_` + 32 hex chars of a UUIDv7, so they sort by creation time. */
 export const PaymentId = Type.String({ pattern: "^pay_[0-9a-f]{32}$", maxLength: 36 });
@@ -23,15 +25,52 @@ export const PaymentMethodToken = Type.String({
   description: "Payment method token, e.g. `pm_card_visa`.",
 });
 
+/*
+ * String formats, registered wherever this module is loaded (the API, and every stream
+ * service that checks an event), so a check means the same in every process. The names
+ * are our own: the registry is global, and libraries register "email" unconditionally
+ * (@elysiajs/openapi does), which would swap the check depending on what loaded last. A
+ * JSON Schema tool that does not know a format ignores it; the text fields also carry a
+ * portable pattern for the control characters.
+ */
+FormatRegistry.Set("mailbox", isMailbox);
+FormatRegistry.Set("text-line", isTextLine);
+FormatRegistry.Set("text", isText);
+
+/** One line of free text (a name): no control characters at all. See shared/text.ts. */
+export const TextLine = (options: StringOptions & { maxLength: number }) =>
+  Type.String({
+    minLength: 1,
+    error: `must be 1-${options.maxLength} characters of text on one line, without control characters`,
+    description: "One line of text: no control characters, unpaired surrogates or noncharacters.",
+    ...options,
+    pattern: TEXT_LINE_PATTERN,
+    format: "text-line",
+  });
+
+/** Free text that may span lines (a description): TAB, LF and CR are its only controls. */
+export const Text = (options: StringOptions & { maxLength: number }) =>
+  Type.String({
+    error: `must be at most ${options.maxLength} characters of text; TAB, LF and CR are the only control characters allowed`,
+    description: "Text: TAB, LF and CR allowed; no other control characters, unpaired surrogates or noncharacters.",
+    ...options,
+    pattern: TEXT_PATTERN,
+    format: "text",
+  });
+
+/** A mailbox we can send mail to: the grammar is in shared/email.ts. */
+export const Mailbox = Type.String({
+  minLength: 6, // a@b.cd
+  maxLength: 254,
+  format: "mailbox",
+  error: "must be a valid email address (ASCII local part, host name or internationalised domain with a TLD)",
+  description: "An address in dot-atom form at a host name or IDNA domain with a top-level domain; at most 254 characters.",
+});
+
 export const Customer = Type.Object(
   {
-    email: Type.String({
-      minLength: 3,
-      maxLength: 254,
-      pattern: "^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$",
-      error: "must be a valid email address",
-    }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    email: Mailbox,
+    name: Type.Optional(TextLine({ maxLength: 200 })),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@
  * schema validation so a card number in an unknown field still gets the card error.
  */
 import { badRequest, payloadTooLarge, unsupportedMediaType } from "../../shared/http-errors.ts";
-import { containsCardNumber, findCardNumber } from "../payments/card-scan.ts";
+import { containsCardNumber, findCardNumber, jsonNumberHoldsCardNumber } from "../payments/card-scan.ts";
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
@@ -56,8 +56,10 @@ export function parseJsonBody(limitBytes: number) {
       if (containsCardNumber(text)) throw cardRejected("(body)");
       throw badRequest("invalid_json", "Request body is not valid JSON.");
     }
-    // The raw text catches numbers too long for a double; the parsed walk names the field.
-    const hit = findCardNumber(parsed) ?? (containsCardNumber(text) ? "(body)" : undefined);
+    // The parsed walk names the field; the raw number literals catch numbers too long for a
+    // double. Not the whole raw text: JSON punctuation between values ("1234","5678")
+    // would read as separators between digit groups.
+    const hit = findCardNumber(parsed) ?? (jsonNumberHoldsCardNumber(text) ? "(body)" : undefined);
     if (hit) throw cardRejected(hit);
     return parsed;
   };

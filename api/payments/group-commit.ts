@@ -11,8 +11,14 @@
  * API that is not busy (last batch of one) never waits.
  *
  * Idempotency is unchanged: each item still takes its own advisory lock and claims its
- * own key inside the transaction. The trade-off: if the batch transaction fails, every
- * request in it fails (500) and nothing of it is stored, so each can be retried safely.
+ * own key inside the transaction.
+ *
+ * Isolation: a batch transaction that fails has stored nothing (not even a key claim), so
+ * when Postgres refuses it for the data of some item (see isDataError) the batch is
+ * retried in halves, still in this batch's slot, until the item that Postgres refuses
+ * fails alone: n items cost at most 2n-1 calls, and only when one of them is bad. Any
+ * other failure (connection, timeout, shutdown) fails the batch as before: splitting it
+ * would only multiply load on a database that is already in trouble.
  */
 import type { Sql } from "../../shared/db/client.ts";
 import { type CreateItem, type CreateOutcome, createPayments } from "./repo.ts";
@@ -24,6 +30,17 @@ export type GroupCommitter = {
 };
 
 type Waiting = { item: CreateItem; resolve: (o: CreateOutcome) => void; reject: (e: unknown) => void };
+
+/**
+ * SQLSTATE classes that blame the data rather than the database: 22 data exception (e.g.
+ * 22P05, a NUL that jsonb cannot hold), 23 integrity constraint violation (e.g. a foreign
+ * key), and 54000 program limit exceeded (a value too large to index). Connection errors
+ * carry driver codes (ECONNREFUSED, CONNECTION_CLOSED) or class 08/57, never these.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^(22|23)[0-9A-Z]{3}$|^54000$/.test(code);
+}
 
 export function createGroupCommitter(deps: {
   sql: Sql;
@@ -60,29 +77,40 @@ export function createGroupCommitter(deps: {
       const batch = queue.splice(0, deps.maxBatch);
       lastBatch = batch.length;
       inFlight++;
-      deps.onBatch?.(batch.length);
-      createPayments(
-        deps.sql,
-        batch.map((w) => w.item),
-      )
-        .then(
-          (outcomes) => {
-            if (outcomes.some((o) => o.outcome === "created")) deps.onCommitted?.();
-            batch.forEach((w, i) => w.resolve(outcomes[i]!));
-          },
-          (err: unknown) => batch.forEach((w) => w.reject(err)),
-        )
-        .finally(() => {
-          inFlight--;
-          pump();
-          if (inFlight === 0 && queue.length === 0) {
-            const waiters = idle;
-            idle = [];
-            waiters.forEach((f) => f());
-          }
-        });
+      commit(batch).finally(() => {
+        inFlight--;
+        pump();
+        if (inFlight === 0 && queue.length === 0) {
+          const waiters = idle;
+          idle = [];
+          waiters.forEach((f) => f());
+        }
+      });
     }
   };
+
+  /** Settles every item of the batch, each with its own outcome or the error that failed it alone. */
+  async function commit(batch: Waiting[]): Promise<void> {
+    deps.onBatch?.(batch.length);
+    let outcomes: CreateOutcome[];
+    try {
+      outcomes = await createPayments(
+        deps.sql,
+        batch.map((w) => w.item),
+      );
+    } catch (err) {
+      if (batch.length > 1 && isDataError(err)) {
+        const half = Math.ceil(batch.length / 2);
+        await commit(batch.slice(0, half));
+        await commit(batch.slice(half));
+      } else {
+        batch.forEach((w) => w.reject(err));
+      }
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(outcomes[i]!));
+    if (outcomes.some((o) => o.outcome === "created")) deps.onCommitted?.();
+  }
 
   return {
     submit: (item) =>

@@ -4,7 +4,7 @@
  * customer) come from shared/events.ts so the API and the event cannot drift apart.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import { Amount, Customer, PaymentId, PaymentMethodToken, PaymentStatus } from "../../shared/events.ts";
+import { Amount, Customer, PaymentId, PaymentMethodToken, PaymentStatus, Text } from "../../shared/events.ts";
 import { supportedCurrencyCodes } from "../../shared/currencies.ts";
 
 export const Currency = Type.Union(
@@ -15,7 +15,7 @@ export const Currency = Type.Union(
 /** Small and flat: string values only, so nobody ships a document store through it. */
 export const Metadata = Type.Record(
   Type.String({ pattern: "^[A-Za-z0-9_.-]{1,40}$" }),
-  Type.String({ maxLength: 500 }),
+  Text({ maxLength: 500 }),
   {
     maxProperties: 20,
     additionalProperties: false,
@@ -37,7 +37,7 @@ export const CreatePaymentBody = Type.Object(
       error: "must be a payment method token such as pm_card_visa",
     }),
     customer: Customer,
-    description: Type.Optional(Type.String({ maxLength: 500 })),
+    description: Type.Optional(Text({ maxLength: 500 })),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -46,6 +46,13 @@ export type CreatePaymentBody = Static<typeof CreatePaymentBody>;
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
+/**
+ * The customer as stored. Responses are checked against their schema, and a payment
+ * stored before an input rule was tightened must still read back, so this describes
+ * what is stored (Customer's shape) rather than what a create accepts today.
+ */
+const StoredCustomer = Type.Object({ email: Type.String(), name: Type.Optional(Type.String()) });
+
 export const PaymentResource = Type.Object({
   id: PaymentId,
   object: Type.Literal("payment"),
@@ -53,7 +60,7 @@ export const PaymentResource = Type.Object({
   amount: Type.Integer(),
   currency: Type.String(),
   payment_method: Type.String(),
-  customer: Customer,
+  customer: StoredCustomer,
   description: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.String()),
   decline_code: Nullable(Type.String({ description: "Set when status is DENIED." })),

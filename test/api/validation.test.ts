@@ -56,6 +56,42 @@ const cases: [string, string, unknown][] = [
   ["metadata key with spaces", "metadata.bad key", "x"],
   ["metadata key too long", `metadata.${"k".repeat(41)}`, "x"],
   ["unknown top-level field", "capture", true],
+  // Text that Postgres' jsonb refuses, or that is no text at all (docs/decisions.md).
+  ["customer.name with NUL", "customer.name", "A\u0000B"],
+  ["customer.name with a line feed (a name is one line)", "customer.name", "Jane\nDoe"],
+  ["customer.name with a tab", "customer.name", "Jane\tDoe"],
+  ["customer.name with DEL", "customer.name", "Jane\u007fDoe"],
+  ["customer.name with a C1 control", "customer.name", "Jane\u0085Doe"],
+  ["customer.name with a lone high surrogate", "customer.name", "Jane \ud83d"],
+  ["customer.name with a noncharacter", "customer.name", "Jane\ufffe"],
+  ["description with NUL", "description", "Order\u0000#1"],
+  ["description with a lone low surrogate", "description", "Order \ude00 #1"],
+  ["description with ESC", "description", "Order \u001b[31m#1"],
+  ["description with a supplementary noncharacter", "description", "Order \u{10ffff}"],
+  ["metadata value with NUL", "metadata.note", "a\u0000b"],
+  ["metadata value with a lone surrogate", "metadata.note", "\ud800"],
+  ["metadata value with a vertical tab", "metadata.note", "a\u000bb"],
+  // Mailboxes: RFC 5321 lengths, dot-atom local part, host name or IDNA domain with a TLD.
+  ["customer.email with NUL", "customer.email", "ja\u0000ne@example.com"],
+  ["customer.email with a control in the domain", "customer.email", "jane@exa\u0007mple.com"],
+  ["customer.email with two @", "customer.email", "jane@doe@example.com"],
+  ["customer.email without a TLD", "customer.email", "jane@localhost"],
+  ["customer.email with a numeric TLD", "customer.email", "jane@10.0.0.1"],
+  ["customer.email with a one-letter TLD", "customer.email", "jane@example.c"],
+  ["customer.email with a symbol in the domain", "customer.email", "jane@exa$mple.com"],
+  ["customer.email with a snowman domain (not IDNA2008)", "customer.email", "jane@\u2603.com"],
+  ["customer.email with an invalid A-label", "customer.email", "jane@xn--a.com"],
+  ["customer.email with a label starting with a hyphen", "customer.email", "jane@-example.com"],
+  ["customer.email with an empty label", "customer.email", "jane@example..com"],
+  ["customer.email with a trailing dot", "customer.email", "jane@example.com."],
+  ["customer.email with a label over 63", "customer.email", `jane@${"a".repeat(64)}.com`],
+  ["customer.email with a local part over 64", "customer.email", `${"j".repeat(65)}@example.com`],
+  ["customer.email with a leading dot", "customer.email", ".jane@example.com"],
+  ["customer.email with two dots in a row", "customer.email", "ja..ne@example.com"],
+  ["customer.email with a quoted local part", "customer.email", '"jane doe"@example.com'],
+  ["customer.email with a non-ASCII local part", "customer.email", "jürgen@example.com"],
+  ["customer.email with a fullwidth domain", "customer.email", "jane@\uff45xample.com"],
+  ["customer.email with an IP literal", "customer.email", "jane@[127.0.0.1]"],
 ];
 
 describe("POST /v1/payments validation", () => {
@@ -92,6 +128,30 @@ describe("POST /v1/payments validation", () => {
     const max = await h.create({ ...validBody(), amount: 99_999_999 });
     expect(max.status).toBe(201);
     expect(max.json.amount).toBe(99_999_999);
+  });
+
+  test("text with the whitespace controls a field may hold, and real mailboxes, are accepted and kept as sent", async () => {
+    const body = {
+      ...validBody(),
+      customer: { email: "o'brien.test+tag@bücher.example.de", name: "Zoë 👩🏽‍💻 O'Brien" },
+      description: "line one\n\tline two\r\nend",
+      metadata: { note: "a\tb\nc\r" },
+    };
+    const res = await h.create(body);
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ customer: body.customer, description: body.description, metadata: body.metadata });
+    const read = await h.call("GET", `/v1/payments/${res.json.id}`);
+    expect(read.json).toMatchObject({ customer: body.customer, description: body.description, metadata: body.metadata });
+    for (const email of ["a@b.co", "x@xn--bcher-kva.de", "first.last@sub-domain.example.museum", "!#$%&'*+/=?^_`{|}~-@example.org"]) {
+      const ok = await h.create({ ...validBody(), customer: { email } });
+      expect(ok.status).toBe(201);
+    }
+  });
+
+  test("an error about a bad value never echoes it", async () => {
+    const res = await h.create({ ...validBody(), customer: { email: "secret-value\u0000@example.com", name: "secret-name\u0000" } });
+    expect(res.status).toBe(400);
+    expect(res.text).not.toContain("secret-");
   });
 
   test("201 carries Location and the payment resource", async () => {
