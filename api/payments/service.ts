@@ -4,6 +4,7 @@
  */
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { Sql } from "../../shared/db/client.ts";
+import type { ReplicaReads } from "../../shared/db/replica-reads.ts";
 import { PaymentCreated, PaymentId, type PaymentStatus } from "../../shared/events.ts";
 import { idempotencyInFlight, idempotencyMismatch, internalError, notFound } from "../../shared/http-errors.ts";
 import { Headers, Topics } from "../../shared/topics.ts";
@@ -14,8 +15,8 @@ import { findPayment, listPayments } from "./repo.ts";
 
 export type PaymentsServiceDeps = {
   primary: Sql;
-  /** Read replica; may lag the primary. */
-  replica: Sql;
+  /** The read replica when it is fit to serve, else the primary (shared/db/replica-reads.ts). */
+  reads: ReplicaReads;
   committer: GroupCommitter;
   now?: () => Date;
 };
@@ -127,21 +128,21 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
     }
   }
 
-  /** Replica first; a miss may only mean replication lag, so ask the primary before 404. */
+  /** Replica first (within its lag bound); a miss may only mean replication lag, so ask the primary before 404. */
   async function get(merchantId: string, id: string): Promise<PaymentResource> {
     // The id is never echoed back: a path segment is client input like any other.
     if (!PAYMENT_ID.test(id)) throw notFound("No such payment.", "id");
-    const found = (await findPayment(deps.replica, merchantId, id)) ?? (await findPayment(deps.primary, merchantId, id));
+    const found = (await deps.reads.read((sql) => findPayment(sql, merchantId, id))) ?? (await findPayment(deps.primary, merchantId, id));
     if (!found) throw notFound("No such payment.", "id");
     return found;
   }
 
   /**
-   * Lists read the replica only: a page is a snapshot and may trail the newest writes by
-   * the replication lag. A client that needs its fresh payment reads it by id.
+   * Lists read the replica while it is within its lag bound: a page may trail the newest
+   * writes by up to that bound. A client that needs its fresh payment reads it by id.
    */
   function list(merchantId: string, q: { limit: number; startingAfter?: string; status?: PaymentStatus }) {
-    return listPayments(deps.replica, { merchantId, ...q });
+    return deps.reads.read((sql) => listPayments(sql, { merchantId, ...q }));
   }
 
   return { create, get, list };

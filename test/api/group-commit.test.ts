@@ -2,13 +2,14 @@
  * Group commit (api/payments/group-commit.ts): concurrent creates share one
  * create_payments() transaction, and every caller still gets exactly the answer it would
  * have got alone, including when two requests with one key land in the same batch and
- * when the batch's transaction fails.
+ * when Postgres refuses one item's data (the others still commit).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createGroupCommitter } from "../../api/payments/group-commit.ts";
 import type { CreatePaymentBody } from "../../api/payments/model.ts";
 import { type CreateCommand, createPaymentsService } from "../../api/payments/service.ts";
-import { createDb } from "../../shared/db/client.ts";
+import { createDb, type Sql } from "../../shared/db/client.ts";
+import type { ReplicaReads } from "../../shared/db/replica-reads.ts";
 import { Topics } from "../../shared/topics.ts";
 import { createHarness, testDatabaseUrls, validBody, type Harness } from "./harness.ts";
 
@@ -18,11 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** These tests only create: every read goes to the pool given. */
+const readsOn = (sql: Sql): ReplicaReads => ({ read: (query) => query(sql), lagMs: () => 0, stop: () => {} });
+
 /** A committer that records its batch sizes, and services over it that share nothing else. */
 function setup(lingerMs = 0) {
   const batches: number[] = [];
   const committer = createGroupCommitter({ sql: h.primary, maxBatch: 64, maxInFlight: 1, lingerMs, onBatch: (n) => batches.push(n) });
-  const service = () => createPaymentsService({ primary: h.primary, replica: h.replica, committer });
+  const service = () => createPaymentsService({ primary: h.primary, reads: readsOn(h.replica), committer });
   return { batches, committer, service };
 }
 
@@ -78,28 +82,54 @@ test("one key twice in one batch: the first creates, the second replays it; a ch
   expect(await stored([ra.paymentId, (await c).paymentId])).toEqual({ payments: 2, outbox: 2 });
 });
 
-test("a batch whose transaction fails fails every request in it, stores none of them, and frees their keys", async () => {
+test("a batch that Postgres refuses for one item's data is retried in smaller groups: the others are created", async () => {
   const { batches, service } = setup();
+  const svc = service();
+  const blocker = occupy(svc);
+  // Built below validation (the route's schema refuses it): jsonb cannot hold NUL, so the
+  // whole create_payments() call fails with a data exception (SQLSTATE 22P05).
+  const poisoned = { ...validBody(), description: "poison \u0000" };
+  const keys = Array.from({ length: 8 }, (_, i) => `gc-poison-${i}-${crypto.randomUUID()}`);
+  const results = await Promise.allSettled(keys.map((k, i) => svc.create(command(k, i === 5 ? poisoned : validBody()))));
+  await blocker;
+  expect(batches.slice(0, 2)).toEqual([1, 8]); // the eight really shared one transaction first
+  expect(batches.length - 1).toBeLessThanOrEqual(2 * 8 - 1); // halving, not a retry storm
+  expect(results.map((r) => r.status)).toEqual(keys.map((_, i) => (i === 5 ? "rejected" : "fulfilled")));
+  const created = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  expect(created.every((r) => r.status === 201 && !r.replayed)).toBe(true);
+  expect(await stored(created.map((r) => r.paymentId))).toEqual({ payments: 7, outbox: 7 });
+  // The refused item's key was never stored, so a corrected retry creates it.
+  const [claimed] = await h.primary`SELECT count(*)::int AS n FROM idempotency_keys WHERE merchant_id = ${h.merchantA.merchantId} AND key = ${keys[5]!}`;
+  expect(claimed!.n).toBe(0);
+  expect(await svc.create(command(keys[5]!))).toMatchObject({ status: 201, replayed: false });
+});
+
+test("an integrity failure of one item (foreign key) fails that item alone", async () => {
+  const { service } = setup();
   const svc = service();
   const goodKey = `gc-good-${crypto.randomUUID()}`;
   const blocker = occupy(svc);
   // A merchant that does not exist passes every check in the API process (auth would
-  // never let it through); inside the transaction its foreign key fails the whole batch.
-  const good = svc.create(command(goodKey)).then(
-    () => "created",
-    () => "failed",
-  );
-  const bad = svc.create(command(`gc-bad-${crypto.randomUUID()}`, validBody(), "mer_does_not_exist")).then(
-    () => "created",
-    () => "failed",
-  );
+  // never let it through); inside the transaction its foreign key fails the batch.
+  const good = svc.create(command(goodKey)).then((r) => r.status, () => "failed");
+  const bad = svc.create(command(`gc-bad-${crypto.randomUUID()}`, validBody(), "mer_does_not_exist")).then((r) => r.status, () => "failed");
   await blocker;
-  expect([await good, await bad]).toEqual(["failed", "failed"]);
-  expect(batches).toEqual([1, 2]);
-  const [keys] = await h.primary`SELECT count(*)::int AS n FROM idempotency_keys WHERE merchant_id = ${h.merchantA.merchantId} AND key = ${goodKey}`;
-  expect(keys!.n).toBe(0);
-  const retry = await svc.create(command(goodKey));
-  expect(retry).toMatchObject({ status: 201, replayed: false });
+  expect([await good, await bad]).toEqual([201, "failed"]);
+});
+
+test("a connection failure is not retried in smaller groups: every request in the batch fails once", async () => {
+  // Nothing listens on port 1: each call fails before reaching Postgres.
+  const sql = createDb({ url: "postgres://nobody@127.0.0.1:1/none", max: 1, connectTimeout: 2, applicationName: "api-tests-down" });
+  try {
+    const batches: number[] = [];
+    const committer = createGroupCommitter({ sql, maxBatch: 64, maxInFlight: 1, onBatch: (n) => batches.push(n) });
+    const svc = createPaymentsService({ primary: sql, reads: readsOn(sql), committer });
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => svc.create(command(`gc-down-${i}-${crypto.randomUUID()}`))));
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
+    expect(batches).toEqual([1, 4]);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 });
 
 test("linger: a busy committer waits for more creates before the next batch; an idle one sends at once", async () => {
@@ -146,7 +176,7 @@ test("a replayed key is looked up by primary key: no create or replay scans idem
       return Number(row!.seq_scan);
     };
     const committer = createGroupCommitter({ sql, maxBatch: 8, maxInFlight: 1 });
-    const svc = createPaymentsService({ primary: sql, replica: h.replica, committer });
+    const svc = createPaymentsService({ primary: sql, reads: readsOn(h.replica), committer });
     const before = await seqScans();
     const keys = Array.from({ length: 40 }, (_, i) => `gc-scan-${i}-${crypto.randomUUID()}`);
     await Promise.all(keys.map((k) => svc.create(command(k))));
