@@ -1,20 +1,24 @@
 /**
- * Builds the HTTP app from its dependencies. No globals: main.ts passes real pools,
- * tests pass their own (and can build many apps in one process).
+ * Builds the HTTP app from its dependencies. No globals, and only api/wiring.ts calls this:
+ * main.ts and every HTTP test get the app from buildApi, so a route production does not
+ * mount cannot pass a test.
  *
- * Hook order matters: the correlation id and authentication run in onRequest, before
- * body parsing, so an unauthenticated caller gets 401 whatever it sent and never
- * learns how we validate.
+ * Hook order matters: the correlation id, the failed-authentication limit, authentication
+ * and the per-key limit run in onRequest, before body parsing, so an unauthenticated caller
+ * gets 401 (or 429) whatever it sent and never learns how we validate.
  */
-import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { Sql } from "../shared/db/client.ts";
+import { ApiError, RateLimitError } from "../shared/http-errors.ts";
+import { docsRoutes } from "./docs/routes.ts";
 import { healthRoutes, type Readiness } from "./health/routes.ts";
 import { toApiError } from "./http/errors.ts";
+import type { RateLimits } from "./http/rate-limit.ts";
 import { beginRequest, requestInfo } from "./http/request-context.ts";
 import type { Authenticator } from "./merchants/auth.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { Metrics } from "./observability/metrics.ts";
+import { opsRoutes, type OpsDeps } from "./ops/routes.ts";
 import { paymentsRoutes } from "./payments/routes.ts";
 import type { PaymentsService } from "./payments/service.ts";
 
@@ -26,6 +30,10 @@ export type AppDeps = {
   metrics: Metrics;
   readiness: Readiness;
   bodyLimitBytes: number;
+  limits: RateLimits;
+  ops: OpsDeps;
+  /** Shown by /health/live (SERVICE_NAME); undefined shows none. */
+  instance: string | undefined;
 };
 
 export function createApp(deps: AppDeps) {
@@ -34,14 +42,26 @@ export function createApp(deps: AppDeps) {
     .onRequest(async ({ request, set }) => {
       const info = beginRequest(request);
       set.headers["x-request-id"] = info.id;
-      if (new URL(request.url).pathname.startsWith("/v1/")) {
-        info.merchantId = await deps.authenticate(request.headers.get("authorization"));
+      const path = new URL(request.url).pathname;
+      const merchantApi = path.startsWith("/v1/");
+      if (!merchantApi && !path.startsWith("/ops/")) return;
+      deps.limits.admitClient(request);
+      if (!merchantApi) return; // the ops plugin checks the operator key
+      const authorization = request.headers.get("authorization");
+      try {
+        info.merchantId = await deps.authenticate(authorization);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) deps.limits.authFailed(request);
+        throw err;
       }
+      // Authenticated, so the header is exactly `Bearer <key>`: one bucket per key.
+      deps.limits.admitKey(authorization!);
     })
     .onError(({ code, error, request, set }) => {
       const apiError = toApiError(code, error, logger.child({ requestId: requestInfo(request).id }));
       set.status = apiError.status;
       if (apiError.status === 401) set.headers["www-authenticate"] = 'Bearer realm="payments"';
+      if (apiError instanceof RateLimitError) set.headers["retry-after"] = String(apiError.retryAfterSeconds);
       return new Response(JSON.stringify(apiError.toBody()), {
         status: apiError.status,
         headers: { "content-type": "application/json" },
@@ -68,31 +88,19 @@ export function createApp(deps: AppDeps) {
         logger[level]({ requestId: info.id, merchantId: info.merchantId, ...(paymentId ? { paymentId } : {}), ...labels, ms: Math.round(seconds * 1000) }, created ? "payment created" : "request");
       }
     })
-    .use(
-      openapi({
-        path: "/docs",
-        specPath: "/docs/openapi.json",
-        documentation: {
-          info: {
-            title: "Payments API",
-            version: "1.0.0",
-            description: "Create and read payments. Authenticate with `Authorization: Bearer <key>`.",
-          },
-          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-          security: [{ bearer: [] }],
-        },
-      }),
-    )
-    .use(healthRoutes({ sql: deps.primary, readiness: deps.readiness }))
+    .use(docsRoutes())
+    .use(healthRoutes({ sql: deps.primary, readiness: deps.readiness, instance: deps.instance }))
     .get(
       "/metrics",
       async ({ set }) => {
         set.headers["content-type"] = metrics.registry.contentType;
         return metrics.registry.metrics();
       },
-      { detail: { summary: "Prometheus metrics", tags: ["ops"] } },
+      // Scraped on each instance's own port; Caddy does not route it, so it is not in the public document.
+      { detail: { summary: "Prometheus metrics", tags: ["ops"], hide: true } },
     )
-    .use(paymentsRoutes({ service: deps.payments, bodyLimitBytes: deps.bodyLimitBytes }));
+    .use(paymentsRoutes({ service: deps.payments, bodyLimitBytes: deps.bodyLimitBytes }))
+    .use(opsRoutes(deps.ops));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,10 +1,12 @@
 /**
  * Payment API process: `PORT=13001 bun api/main.ts`.
- * Start-up: check config, open pools, apply migrations (advisory-locked, so N instances
- * may start together), seed the dev merchant when asked, serve.
+ * Start-up: check config (a bad value, or a published dev key outside dev mode, stops it
+ * here with the reason), open pools, apply migrations (advisory-locked, so N instances may
+ * start together), seed the dev merchant when asked (dev mode only), serve on API_HOST
+ * (loopback unless set: the public way in is Caddy).
  * SIGTERM/SIGINT: report not-ready, stop accepting, let in-flight requests finish, close pools.
  */
-import { loadStackEnv, redactUrl } from "../shared/config.ts";
+import { ConfigError, loadStackEnv, redactUrl } from "../shared/config.ts";
 import { createDb } from "../shared/db/client.ts";
 import { migrate } from "../shared/db/migrate.ts";
 import { loadApiConfig } from "./config.ts";
@@ -16,9 +18,20 @@ import { buildApi } from "./wiring.ts";
 
 const PURGE_EVERY_MS = 10 * 60_000;
 
-const env = loadStackEnv();
-const config = loadApiConfig();
+function loadConfig() {
+  try {
+    return { env: loadStackEnv(), config: loadApiConfig() };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`payment API: refusing to start: ${err.message}`);
+    process.exit(2);
+  }
+}
+
+const { env, config } = loadConfig();
 const logger = createLogger(config.logLevel);
+if (config.devMode) logger.warn("dev mode (PAYORCH_DEV_MODE=1): the dev merchant and the published dev keys are accepted; local development only");
+if (!config.opsApiKey) logger.info("OPS_API_KEY is not set: the /ops endpoints refuse every request");
 
 const primary = createDb({ url: env.DATABASE_URL, max: config.dbPoolMax, applicationName: "payment-api" });
 const replica = createDb({ url: env.DATABASE_READ_URL, max: config.readPoolMax, applicationName: "payment-api-read" });
@@ -32,7 +45,7 @@ if (config.seedDevMerchant) {
   console.log(`dev merchant ${dev.merchantId} API key: ${dev.apiKey}`);
 }
 
-const { app, committer, readiness } = buildApi({
+const { handle, committer, readiness, reads } = buildApi({
   primary,
   replica,
   logger,
@@ -41,12 +54,14 @@ const { app, committer, readiness } = buildApi({
 });
 
 const server = Bun.serve({
+  hostname: config.host,
   port: config.port,
   // Bun's own cap is a backstop; the JSON parser answers 413 at bodyLimitBytes already.
   maxRequestBodySize: config.bodyLimitBytes * 4,
-  fetch: (request) => app.handle(request),
+  // The peer address feeds the per-client limits (X-Forwarded-For only from a trusted proxy).
+  fetch: (request, srv) => handle(request, srv.requestIP(request)?.address),
 });
-logger.info({ port: server.port }, "payment API listening");
+logger.info({ host: config.host, port: server.port }, "payment API listening");
 
 const purge = setInterval(() => {
   purgeExpiredIdempotencyKeys(primary, config.idempotencyTtlHours)
@@ -72,6 +87,7 @@ async function shutdown(signal: string): Promise<void> {
     logger.warn("grace period over; closing remaining connections");
     await server.stop(true);
   }
+  reads.stop();
   await Promise.all([primary.end({ timeout: 5 }), replica.end({ timeout: 5 })]);
   logger.info("stopped");
   process.exit(0);

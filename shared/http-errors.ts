@@ -75,3 +75,17 @@ export const internalError = (): ApiError =>
 
 export const serviceUnavailable = (message: string): ApiError =>
   new ApiError(503, "api_error", "service_unavailable", message);
+
+/** 429 with the seconds a client should wait; the one error handler sends them as `Retry-After`. */
+export class RateLimitError extends ApiError {
+  override name = "RateLimitError";
+  readonly retryAfterSeconds: number;
+
+  constructor(code: string, message: string, retryAfterSeconds: number) {
+    super(429, "rate_limit_error", code, message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export const rateLimited = (code: string, message: string, retryAfterSeconds: number): RateLimitError =>
+  new RateLimitError(code, message, retryAfterSeconds);

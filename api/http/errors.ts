@@ -9,9 +9,12 @@ import type { Logger } from "../observability/logger.ts";
 
 type ElysiaValidationError = Error & { type?: string; valueError?: ValueError };
 
+/** A JSON Pointer segment as the client wrote the name (RFC 6901: `~1` is `/`, `~0` is `~`). */
+const unescapePointer = (segment: string) => segment.replaceAll("~1", "/").replaceAll("~0", "~");
+
 /** `/customer/email` -> `customer.email`; header names keep their usual spelling. */
 function paramOf(where: string | undefined, v: ValueError): string {
-  const segments = v.path.split("/").filter(Boolean);
+  const segments = v.path.split("/").filter(Boolean).map(unescapePointer);
   if (where === "headers") return segments.length ? headerName(segments[0]!) : "headers";
   return segments.length ? segments.join(".") : where === "query" ? "query" : "(body)";
 }

@@ -2,13 +2,17 @@
  * Prometheus metrics on a registry owned by the app instance (no global registry), so
  * tests can build many apps in one process.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export type Metrics = {
   registry: Registry;
   httpRequests: Counter<"method" | "route" | "status">;
   httpDuration: Histogram<"method" | "route" | "status">;
   createBatchSize: Histogram<never>;
+  /** Replay lag of the read replica as last measured; -1 while it does not answer. */
+  replicaLag: Gauge<never>;
+  replicaFallbacks: Counter<"reason">;
+  rateLimited: Counter<"limit">;
 };
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -33,6 +37,23 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "payment_create_batch_size",
       help: "Payment creates committed per transaction (group commit)",
       buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    replicaLag: new Gauge({
+      name: "db_replica_lag_seconds",
+      help: "Replay lag of the read replica as last measured (-1: it does not answer)",
+      registers: [registry],
+    }),
+    replicaFallbacks: new Counter({
+      name: "db_replica_fallbacks_total",
+      help: "Reads sent to the primary instead of the replica, by reason (error: it failed or does not answer; lag: it trails too far)",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: "http_rate_limited_total",
+      help: "Requests answered 429, by limit (merchant_key, auth_failures)",
+      labelNames: ["limit"],
       registers: [registry],
     }),
   };

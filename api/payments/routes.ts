@@ -21,7 +21,8 @@ import type { PaymentsService } from "./service.ts";
 /** Printable ASCII only (IETF draft: the key is an sf-string). */
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse } as const;
+/** Error responses every route documents (one error shape); 429 is the per-key or failed-authentication limit. */
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse } as const;
 
 export function paymentsRoutes(deps: { service: PaymentsService; bodyLimitBytes: number }) {
   return new Elysia({ name: "payments", prefix: "/v1/payments", normalize: false })

@@ -1,6 +1,7 @@
 /**
  * Builds the API in-process against the real Postgres primary and replica (URLs from
- * shared/config.ts), with the same wiring main.ts uses. Each test file gets fresh
+ * shared/config.ts) with buildApi, the builder main.ts serves, and sends requests in the
+ * way main.ts does (through `handle`, with a socket peer). Each test file gets fresh
  * merchants, so files never see each other's payments.
  *
  * The tests use their own database on the same clusters (`payments_api_tests`): the
@@ -69,9 +70,15 @@ export function prepareTestDatabase(): Promise<void> {
   })());
 }
 
-export async function createHarness(opts: { config?: Partial<ApiDeps["config"]>; replica?: Sql } = {}) {
+/**
+ * As the local stack runs its instances (infra/stack/components/index.ts): per-key limits far
+ * above what the tests send. Tests of the limits pass their own.
+ */
+const STACK_LIMITS = { merchantRatePerSecond: 100_000, merchantRateBurst: 100_000, authFailuresPerMinute: 600_000, authFailureBurst: 10_000 };
+
+export async function createHarness(opts: { config?: Partial<ApiDeps["config"]>; primary?: Sql; replica?: Sql } = {}) {
   await prepareTestDatabase();
-  const primary = createDb({ url: testDatabaseUrls.primary, max: 20, applicationName: "api-tests" });
+  const primary = opts.primary ?? createDb({ url: testDatabaseUrls.primary, max: 20, applicationName: "api-tests" });
   const replica = opts.replica ?? createDb({ url: testDatabaseUrls.replica, max: 5, applicationName: "api-tests-read" });
   const logLines: string[] = [];
   const logger = createLogger(
@@ -83,12 +90,20 @@ export async function createHarness(opts: { config?: Partial<ApiDeps["config"]>;
       },
     }),
   );
-  const config = { bodyLimitBytes: 16 * 1024, createBatchMax: 64, dbPoolMax: 10, authCacheMs: 30_000, ...opts.config };
+  const config = { bodyLimitBytes: 16 * 1024, createBatchMax: 64, dbPoolMax: 10, authCacheMs: 30_000, ...STACK_LIMITS, ...opts.config };
   const api = buildApi({ primary, replica, logger, config });
   const merchantA = await createMerchant(primary, "Test A");
   const merchantB = await createMerchant(primary, "Test B");
 
-  type CallOpts = { key?: string | null; body?: unknown; raw?: NonNullable<RequestInit["body"]>; headers?: Record<string, string>; idem?: string | null };
+  type CallOpts = {
+    key?: string | null;
+    body?: unknown;
+    raw?: NonNullable<RequestInit["body"]>;
+    headers?: Record<string, string>;
+    idem?: string | null;
+    /** The socket peer the server would report; Caddy's loopback address by default. */
+    peer?: string;
+  };
 
   /** Sends a request through the real app. `key` defaults to merchant A's API key. */
   async function call(method: string, path: string, o: CallOpts = {}) {
@@ -101,7 +116,7 @@ export async function createHarness(opts: { config?: Partial<ApiDeps["config"]>;
       headers["content-type"] ??= "application/json";
     }
     if (method === "POST" && o.idem !== null) headers["idempotency-key"] ??= o.idem ?? `test-${crypto.randomUUID()}`;
-    const res = await api.app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
+    const res = await api.handle(new Request(`http://localhost${path}`, { method, headers, body }), o.peer ?? "127.0.0.1");
     const text = await res.text();
     let json: any;
     try {
@@ -115,6 +130,7 @@ export async function createHarness(opts: { config?: Partial<ApiDeps["config"]>;
   const create = (body: unknown = validBody(), o: CallOpts = {}) => call("POST", "/v1/payments", { body, ...o });
 
   async function close() {
+    api.reads.stop();
     await api.committer.drain();
     await primary.end({ timeout: 5 });
     if (!opts.replica) await replica.end({ timeout: 5 });

@@ -3,10 +3,9 @@
  * and operations endpoints (health, metrics, OpenAPI).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { hostname } from "node:os";
 import { Elysia } from "elysia";
-import { createApp } from "../../api/app.ts";
 import { createLogger } from "../../api/observability/logger.ts";
-import { createMetrics } from "../../api/observability/metrics.ts";
 import type { PaymentsService } from "../../api/payments/service.ts";
 import { createDb } from "../../shared/db/client.ts";
 import { buildApi } from "../../api/wiring.ts";
@@ -88,26 +87,33 @@ describe("errors", () => {
       },
       list: async () => ({ data: [], hasMore: false }),
     };
-    const app = createApp({
+    // The production wiring with only the payments service swapped for one that fails.
+    const { handle, reads } = buildApi({
       primary: h.primary,
-      payments: boom,
-      authenticate: async () => "mer_test",
+      replica: h.replica,
       logger,
-      metrics: createMetrics(),
-      readiness: { shuttingDown: false },
-      bodyLimitBytes: 16384,
+      config: { bodyLimitBytes: 16384, createBatchMax: 1, dbPoolMax: 1, authCacheMs: 0 },
+      payments: boom,
     });
+    const auth = { authorization: `Bearer ${h.merchantA.apiKey}` };
     for (const req of [
-      new Request("http://localhost/v1/payments", { method: "POST", headers: { ...json, "idempotency-key": "k", "x-request-id": "req-500" }, body: JSON.stringify(validBody()) }),
-      new Request("http://localhost/v1/payments/pay_0123456789abcdef0123456789abcdef"),
+      new Request("http://localhost/v1/payments", { method: "POST", headers: { ...json, ...auth, "idempotency-key": "k", "x-request-id": "req-500" }, body: JSON.stringify(validBody()) }),
+      new Request("http://localhost/v1/payments/pay_0123456789abcdef0123456789abcdef", { headers: auth }),
     ]) {
-      const res = await app.handle(req);
+      const res = await handle(req, "127.0.0.1");
       const text = await res.text();
       expect(res.status).toBe(500);
       expect(JSON.parse(text).error).toMatchObject({ type: "api_error", code: "internal_error" });
       expect(text).not.toMatch(/ECONNREFUSED|hunter2|rows|TypeError|stack/);
     }
     expect(lines.some((l) => l.includes("req-500") && l.includes("unhandled error"))).toBe(true);
+    reads.stop();
+  });
+
+  test("a refused field is named as the client spelled it, not JSON-Pointer escaped", async () => {
+    const res = await h.create({ ...validBody(), metadata: { "a/b~c": "v" } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.param).toBe("metadata.a/b~c");
   });
 
   test("every error response has type, code and message", async () => {
@@ -146,6 +152,18 @@ describe("operations endpoints", () => {
   test("/health/live is 200; /health/ready is 200 when Postgres answers", async () => {
     expect((await h.call("GET", "/health/live", { key: null })).status).toBe(200);
     expect((await h.call("GET", "/health/ready", { key: null })).json).toEqual({ status: "ok" });
+  });
+
+  test("/health/live names the instance by SERVICE_NAME, or not at all: never the machine's host name", async () => {
+    const anonymous = await h.call("GET", "/health/live", { key: null });
+    expect(anonymous.json).toEqual({ status: "ok" });
+    expect(anonymous.text).not.toContain(hostname());
+    const named = await createHarness({ config: { serviceName: "api-7" } });
+    try {
+      expect((await named.call("GET", "/health/live", { key: null })).json).toEqual({ status: "ok", instance: "api-7" });
+    } finally {
+      await named.close();
+    }
   });
 
   test("/health/ready is 503 when Postgres does not answer, and while shutting down", async () => {

@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { Elysia } from "elysia";
-import { opsRoutes } from "../../api/ops/routes.ts";
+import { createLogger } from "../../api/observability/logger.ts";
+import { buildApi } from "../../api/wiring.ts";
 import type { Sql } from "../../shared/db/client.ts";
-import { deadLetterStore } from "../../shared/dead-letters/store.ts";
 import { Headers, dlqTopic, retryTopic } from "../../shared/topics.ts";
 import { ROOT, produce } from "../streams/kafka-tools.ts";
 import {
@@ -161,8 +160,10 @@ test("a poison pill replayed through /ops keeps its exact bytes through the outb
   const [paid] = await seedPayments(sql, [{ merchantId, status: "APPROVED", amount: 100, currency: "USD", email: `${run}-poison2@example.com` }]);
   produce(topic, [{ key: paid!.paymentId, value: "\u0001 not JSON \u00ff", headers: {} }]);
   const [first] = await waitDeadLetters(paid!.paymentId);
-  const app = new Elysia().use(opsRoutes({ store: deadLetterStore(sql), opsApiKey: "ops-test-key-0123456789" }));
-  const res = await app.handle(new Request(`http://localhost/ops/dead-letters/${first!.id}/replay`, { method: "POST", headers: { authorization: "Bearer ops-test-key-0123456789" } }));
+  // The API as production builds it, over this test's database.
+  const api = buildApi({ primary: sql, replica: sql, logger: createLogger("silent"), config: { bodyLimitBytes: 16 * 1024, createBatchMax: 64, dbPoolMax: 4, authCacheMs: 0, opsApiKey: "ops-test-key-0123456789" } });
+  const res = await api.handle(new Request(`http://localhost/ops/dead-letters/${first!.id}/replay`, { method: "POST", headers: { authorization: "Bearer ops-test-key-0123456789" } }));
+  api.reads.stop();
   expect(res.status).toBe(200);
   expect(((await res.json()) as { state: string }).state).toBe("replayed");
   if (!procs.some((p) => p.logFile.includes("outbox-relay"))) procs.push(startService("outbox-relay", { SERVICE_NAME: `relay2-${run}` }));

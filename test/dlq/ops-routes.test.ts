@@ -1,36 +1,24 @@
 /**
- * /ops/dead-letters mounted on the real API app (buildApi, as main.ts will): operator key
- * auth, list/show/discard/replay against the real Postgres. No Kafka: dead letters are
- * inserted through the store the DLQ consumer uses.
+ * /ops/dead-letters on the API exactly as main.ts builds it (buildApi through the test
+ * harness; nothing mounted by hand, so a route production does not mount fails here):
+ * operator key auth, list/show/discard/replay against the real Postgres. No Kafka: dead
+ * letters are inserted through the store the DLQ consumer uses, and the replays' outbox
+ * rows stay in the tests' own database, which no relay reads.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createLogger } from "../../api/observability/logger.ts";
-import { opsRoutes } from "../../api/ops/routes.ts";
-import { buildApi } from "../../api/wiring.ts";
-import { createDb, type Sql } from "../../shared/db/client.ts";
-import { migrate } from "../../shared/db/migrate.ts";
 import { deadLetterStore } from "../../shared/dead-letters/store.ts";
 import { Headers } from "../../shared/topics.ts";
-import { endpoints } from "../setup/endpoints.ts";
-import { produce, uniqueName } from "../streams/kafka-tools.ts";
+import { createHarness, type Harness } from "../api/harness.ts";
+import { uniqueName } from "../streams/kafka-tools.ts";
 
 const KEY = "ops_test_key_0123456789abcdef";
 const topic = `it.ops.${uniqueName("r")}`;
-let sql: Sql;
-let replica: Sql;
-let app: { handle: (r: Request) => Promise<Response> };
+let h: Harness;
 const ids: string[] = [];
 
 beforeAll(async () => {
-  sql = createDb({ url: endpoints.DATABASE_URL, max: 5, applicationName: "ops-tests" });
-  replica = createDb({ url: endpoints.DATABASE_READ_URL, max: 1, applicationName: "ops-tests-read" });
-  await migrate(sql);
-  // Replays become outbox rows for `<topic>.retry.1s`: the topic must exist, or the relay
-  // (auto.create.topics.enable=false) would fail its batch on them.
-  produce(topic, []);
-  const store = deadLetterStore(sql);
-  const api = buildApi({ primary: sql, replica, logger: createLogger("silent"), config: { bodyLimitBytes: 16384, createBatchMax: 1, dbPoolMax: 5, authCacheMs: 0 } });
-  app = api.app.use(opsRoutes({ store, opsApiKey: KEY }));
+  h = await createHarness({ config: { opsApiKey: KEY } });
+  const store = deadLetterStore(h.primary);
   for (let i = 0; i < 3; i++) {
     const d = await store.insert({
       topic: `${topic}.dlq`,
@@ -44,22 +32,19 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await sql`DELETE FROM outbox WHERE topic LIKE ${`${topic}.%`} AND published_at IS NULL`;
-  await sql.end({ timeout: 5 });
-  await replica.end({ timeout: 5 });
+  await h.primary`DELETE FROM outbox WHERE topic LIKE ${`${topic}.%`} AND published_at IS NULL`;
+  await h.close();
 });
 
-const call = async (method: string, path: string, body?: unknown, key: string | null = KEY) => {
-  const headers: Record<string, string> = {};
-  if (key !== null) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await app.handle(new Request(`http://localhost${path}`, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) }));
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as any) : undefined, headers: res.headers };
-};
+const call = (method: string, path: string, body?: unknown, key: string | null = KEY) =>
+  h.call(method, path, {
+    key,
+    idem: null,
+    ...(typeof body === "string" ? { raw: body, headers: { "content-type": "application/json" } } : { body }),
+  });
 
 test("without the operator key (or with a merchant-style key) every ops route is 401, before the body is read", async () => {
-  for (const key of [null, "wrong-key", `${KEY}x`]) {
+  for (const key of [null, "wrong-key", `${KEY}x`, h.merchantA.apiKey]) {
     expect((await call("GET", "/ops/dead-letters", undefined, key)).status).toBe(401);
     const r = await call("POST", `/ops/dead-letters/${ids[0]}/discard`, "{not json", key);
     expect(r.status).toBe(401);
@@ -100,6 +85,7 @@ test("replay one and replay by filter write outbox rows for the first retry tier
   expect(one.json).toMatchObject({ state: "replayed", replay_count: 1 });
   const bulk = await call("POST", "/ops/dead-letters/replay", { topic, state: "new" });
   expect(bulk.json.replayed).toEqual([ids[2]]); // 0 is discarded, 1 already replayed
+  const sql = h.primary;
   const rows = await sql`SELECT topic, key, payload, payload_bytes, headers FROM outbox WHERE key IN ${sql([`k-${topic}-1`, `k-${topic}-2`])} ORDER BY id`;
   expect(rows.map((r) => r.topic)).toEqual([`${topic}.retry.1s`, `${topic}.retry.1s`]);
   expect(Buffer.from(rows[1]!.payload_bytes).equals(Buffer.from([0xff, 0xfe, 0x00]))).toBe(true);
@@ -112,4 +98,25 @@ test("replay one and replay by filter write outbox rows for the first retry tier
   }
   expect(rows[0]!.headers[Headers.replay]).toBe(ids[1]);
   expect((await call("POST", "/ops/dead-letters/replay", { topic, bogus: 1 })).status).toBe(400);
+});
+
+test("bodies are read as on /v1: JSON only (415), bounded (413), never a card number", async () => {
+  const plain = await h.call("POST", "/ops/dead-letters/replay", { key: KEY, idem: null, raw: JSON.stringify({ topic }), headers: { "content-type": "text/plain" } });
+  expect(plain.status).toBe(415);
+  expect(plain.json.error.code).toBe("unsupported_media_type");
+  const big = await call("POST", `/ops/dead-letters/${ids[0]}/discard`, { reason: "x".repeat(20 * 1024) });
+  expect(big.status).toBe(413);
+  const card = await call("POST", `/ops/dead-letters/${ids[0]}/discard`, { reason: "customer said 4242 4242 4242 4242" });
+  expect(card.status).toBe(400);
+  expect(card.json.error.code).toBe("card_data_not_allowed");
+});
+
+test("with no operator key configured the endpoints are closed", async () => {
+  const closed = await createHarness();
+  try {
+    const r = await closed.call("GET", "/ops/dead-letters", { key: KEY });
+    expect(r.status).toBe(401);
+  } finally {
+    await closed.close();
+  }
 });

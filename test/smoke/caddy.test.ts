@@ -17,6 +17,8 @@ test("plain HTTP is redirected to HTTPS", async () => {
   const res = await fetch(`http://localhost:${endpoints.HTTP_PORT}/health/live`, { redirect: "manual" });
   expect([301, 302, 308]).toContain(res.status);
   expect(res.headers.get("location")).toStartWith(`https://localhost:${endpoints.HTTPS_PORT}/`);
+  // No server banner on the redirect either.
+  expect(res.headers.get("server")).toBeNull();
 });
 
 test("the load balancer spreads requests over every API instance", async () => {

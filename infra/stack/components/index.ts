@@ -3,6 +3,7 @@
  * Infrastructure first, then the platform's own services, Caddy last so that
  * its first health checks find the API instances up.
  */
+import { DEV_KEYS, DEV_MODE_VARIABLE } from "../../../api/config.ts";
 import { loadStackEnv } from "../../../shared/config.ts";
 import type { Component } from "../component.ts";
 import { Caddy } from "./caddy.ts";
@@ -13,7 +14,7 @@ import { PostgresPrimary, PostgresReplica } from "./postgres.ts";
 import { Service } from "./service.ts";
 
 /** A fixed local-development merchant key, so the one printed on start stays valid across restarts. */
-export const DEV_MERCHANT_KEY = process.env.DEV_MERCHANT_KEY ?? "sk_dev_local_0123456789abcdefghijklmnopqrstuv";
+export const DEV_MERCHANT_KEY = process.env.DEV_MERCHANT_KEY ?? DEV_KEYS.merchant;
 
 export function infrastructure(): Component[] {
   return [new PostgresPrimary(), new PostgresReplica(), new Kafka(), new FerretDB(), new Mailpit()];
@@ -28,7 +29,24 @@ const STREAM_SERVICES = [
 ] as const;
 
 /** Local operator key for /ops/* and the DLQ CLI's HTTP twin; never used outside the local stack. */
-export const DEV_OPS_KEY = process.env.OPS_API_KEY ?? "ops_dev_local_0123456789abcdefghijklmnopqrstuv";
+export const DEV_OPS_KEY = process.env.OPS_API_KEY ?? DEV_KEYS.ops;
+
+/**
+ * The local stack's API environment beyond its port. Dev mode allows the seeded dev merchant
+ * and the published keys above. The per-key limit is far above the production default
+ * because the benchmarks and the chaos load send ~3,000 creates/s with the one dev key, and
+ * every local client reaches the API from 127.0.0.1 through Caddy, so the failed-auth limit
+ * (per address) must let the bad-input tests' deliberate 401s through.
+ */
+const apiEnv = (): Record<string, string> => ({
+  [DEV_MODE_VARIABLE]: "1",
+  DEV_MERCHANT_KEY,
+  OPS_API_KEY: DEV_OPS_KEY,
+  MERCHANT_RATE_LIMIT_PER_SECOND: process.env.MERCHANT_RATE_LIMIT_PER_SECOND ?? "100000",
+  MERCHANT_RATE_LIMIT_BURST: process.env.MERCHANT_RATE_LIMIT_BURST ?? "100000",
+  AUTH_FAILURES_PER_MINUTE: process.env.AUTH_FAILURES_PER_MINUTE ?? "600000",
+  AUTH_FAILURE_BURST: process.env.AUTH_FAILURE_BURST ?? "10000",
+});
 
 export function services(): Component[] {
   const env = loadStackEnv();
@@ -41,7 +59,13 @@ export function services(): Component[] {
   });
   const streams = STREAM_SERVICES.map((s) => {
     const port = env.METRICS_PORTS[s.name] ?? 0;
-    return new Service({ ...s, runtime: "node", env: { METRICS_PORT: String(port), STRIPE_API_BASE: env.STRIPE_API_BASE }, health: `http://127.0.0.1:${port}/health/live` });
+    return new Service({
+      ...s,
+      runtime: "node",
+      // The simulator's search sees its own writes at once (Stripe's trails them by up to a minute).
+      env: { METRICS_PORT: String(port), STRIPE_API_BASE: env.STRIPE_API_BASE, GATEWAY_SEARCH_LAG_MS: "0" },
+      health: `http://127.0.0.1:${port}/health/live`,
+    });
   });
   const apis = env.API_PORTS.map(
     (port, i) =>
@@ -49,7 +73,7 @@ export function services(): Component[] {
         name: `api-${i + 1}`,
         runtime: "bun",
         entry: process.env.API_ENTRY ?? "api/main.ts",
-        env: { PORT: String(port), SEED_DEV_MERCHANT: i === 0 ? "1" : "0", DEV_MERCHANT_KEY, OPS_API_KEY: DEV_OPS_KEY },
+        env: { ...apiEnv(), PORT: String(port), SEED_DEV_MERCHANT: i === 0 ? "1" : "0" },
         health: `http://127.0.0.1:${port}/health/ready`,
       }),
   );
