@@ -50,7 +50,7 @@ export const DeadLetterFilter = Type.Object(
     since: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     /** Cursor: only ids below this one (pages go newest first). */
-    before: Type.Optional(Type.String({ pattern: "^[0-9]{1,19}$" })),
+    before: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$" })),
   },
   { additionalProperties: false },
 );

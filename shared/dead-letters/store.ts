@@ -105,7 +105,9 @@ function buildWhere(sql: Sql | TransactionSql, f: DeadLetterFilter) {
   let since: Date | null = null;
   if (f.since !== undefined) {
     since = new Date(f.since);
-    if (Number.isNaN(since.getTime())) throw new DeadLetterError("invalid", "since must be an ISO 8601 time");
+    // Postgres has no year 0 and no year past 294276; a dead letter is newer than 2000 anyway.
+    const year = since.getUTCFullYear();
+    if (Number.isNaN(since.getTime()) || year < 2000 || year > 9999) throw new DeadLetterError("invalid", "since must be an ISO 8601 time between the years 2000 and 9999");
   }
   return sql`
     WHERE TRUE
@@ -212,7 +214,7 @@ export function deadLetterStore(sql: Sql, opts: DeadLetterStoreOptions = {}) {
     },
 
     async show(id: string): Promise<DeadLetterDetail> {
-      if (!/^[0-9]{1,19}$/.test(id)) throw new DeadLetterError("not_found", `no dead letter ${id}`);
+      if (!/^[0-9]{1,18}$/.test(id)) throw new DeadLetterError("not_found", `no dead letter ${id}`);
       const [row] = await sql<Row[]>`SELECT * FROM dead_letters WHERE id = ${id}::bigint`;
       if (row === undefined) throw new DeadLetterError("not_found", `no dead letter ${id}`);
       return detail(row);
@@ -232,7 +234,7 @@ export function deadLetterStore(sql: Sql, opts: DeadLetterStoreOptions = {}) {
 
     /** Replays one dead letter, whatever its state (an operator asked for this one by id). */
     async replay(id: string): Promise<DeadLetterSummary> {
-      if (!/^[0-9]{1,19}$/.test(id)) throw new DeadLetterError("not_found", `no dead letter ${id}`);
+      if (!/^[0-9]{1,18}$/.test(id)) throw new DeadLetterError("not_found", `no dead letter ${id}`);
       const row = await sql.begin(async (tx) => {
         const [r] = await tx<Row[]>`SELECT * FROM dead_letters WHERE id = ${id}::bigint FOR UPDATE`;
         if (r === undefined) throw new DeadLetterError("not_found", `no dead letter ${id}`);

@@ -120,3 +120,27 @@ test("with no operator key configured the endpoints are closed", async () => {
     await closed.close();
   }
 });
+
+test("filters and a discard reason holding control characters are a 400 naming the field, never a 500", async () => {
+  for (const [param, value] of [["key", "a\u0000b"], ["topic", "t\u0000"], ["since", "2026\u0000"]] as const) {
+    const res = await call("GET", `/ops/dead-letters?${param}=${encodeURIComponent(value)}`);
+    expect(res.status, param).toBe(400);
+    expect(res.json.error.param).toBe(param);
+  }
+  const filtered = await call("POST", "/ops/dead-letters/replay", { key: "k\u0000" });
+  expect(filtered.status).toBe(400);
+  const discard = await call("POST", `/ops/dead-letters/${ids[0]}/discard`, { reason: "oops\u0000" });
+  expect(discard.status).toBe(400);
+  expect(discard.json.error.param).toBe("reason");
+});
+
+test("times and ids outside what Postgres holds are refused (400) or not found (404), never a 500", async () => {
+  for (const q of ["since=0000-01-01T00:00:00Z", "since=275760-09-13T00:00:00Z", "before=9999999999999999999"]) {
+    const res = await call("GET", `/ops/dead-letters?${q}`);
+    expect(res.status, q).toBe(400);
+  }
+  for (const [method, path] of [["GET", "/ops/dead-letters/9999999999999999999"], ["POST", "/ops/dead-letters/9999999999999999999/replay"]] as const) {
+    const res = await call(method, path);
+    expect([400, 404], path).toContain(res.status);
+  }
+});
