@@ -40,6 +40,18 @@ const IDNA = {
   transitionalProcessing: false,
 } as const;
 
+const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
+const LOCAL = `${ATEXT}+(?:\\.${ATEXT}+)*`;
+/**
+ * A JSON Schema pattern that every mailbox this module accepts matches (a superset: the
+ * lengths and IDNA rules are the format's). It is what schema-driven clients and fuzzers
+ * read in the OpenAPI document, where the "mailbox" format means nothing to them: either
+ * an all-ASCII address on a host name, or one whose domain holds a non-ASCII character.
+ */
+export const MAILBOX_PATTERN =
+  `^${LOCAL}@(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})` +
+  `|[^\\s@]*[^\\x00-\\x7f][^\\s@]*)$`;
+
 export const MAX_LOCAL_PART = 64;
 export const MAX_MAILBOX = 254;
 

@@ -7,7 +7,7 @@
  */
 import { FormatRegistry, Type, type Static, type StringOptions, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { isMailbox } from "./email.ts";
+import { isMailbox, MAILBOX_PATTERN } from "./email.ts";
 import { isText, isTextLine, TEXT_LINE_PATTERN, TEXT_PATTERN } from "./text.ts";
 
 /** Payment ids are `pay_` + 32 hex chars of a UUIDv7, so they sort by creation time. */
@@ -63,6 +63,7 @@ export const Mailbox = Type.String({
   minLength: 6, // a@b.cd
   maxLength: 254,
   format: "mailbox",
+  pattern: MAILBOX_PATTERN,
   error: "must be a valid email address (ASCII local part, host name or internationalised domain with a TLD)",
   description: "An address in dot-atom form at a host name or IDNA domain with a top-level domain; at most 254 characters.",
 });
