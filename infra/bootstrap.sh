@@ -18,6 +18,11 @@ DEB_PACKAGES=(
   build-essential python3 curl ca-certificates
   zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev
   postgresql openjdk-17-jre-headless maven
+  # The docs page's browser test (test/docs): headless Chromium, and certutil to trust
+  # Caddy's root CA in the throwaway profile's NSS database.
+  chromium libnss3-tools
+  # The dev tools' venv (infra/dev-tools.sh: the API fuzzer).
+  python3-venv
 )
 missing=()
 if command -v dpkg-query >/dev/null; then
@@ -26,6 +31,9 @@ if command -v dpkg-query >/dev/null; then
       openjdk-17-jre-headless) command -v java >/dev/null && continue ;;
       maven) command -v mvn >/dev/null && continue ;;
       postgresql) compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null && continue ;;
+      chromium) [[ -x /usr/bin/chromium ]] && continue ;;
+      libnss3-tools) command -v certutil >/dev/null && continue ;;
+      python3-venv) python3 -c 'import ensurepip, venv' 2>/dev/null && continue ;;
     esac
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -72,4 +80,6 @@ fi
 node_modules/.bin/node --version | grep -q '^v24\.' || die "the pinned Node 24 (npm package 'node') did not install"
 say "node $(node_modules/.bin/node --version) (pinned, for stream services)"
 bash "$ROOT/infra/kafka-native.sh"
+# Dev tools are not needed to run or test the platform: a failure here only warns.
+bash "$ROOT/infra/dev-tools.sh" >/dev/null || say "warning: the dev tools (infra/dev-tools.sh) did not install; infra/fuzz.sh will retry"
 say "done"
