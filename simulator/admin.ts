@@ -1,13 +1,14 @@
 /**
  * Test-only endpoints under /__admin (no auth: the simulator listens on loopback only).
- *   GET    /__admin/charges             charge and attempt counts
- *   GET    /__admin/charges/{paymentId} counts and PaymentIntents for one payment
+ *   GET    /__admin/charges             charge and attempt counts, money totals
+ *   GET    /__admin/charges/{paymentId} counts, PaymentIntents, money and refunds of one payment
  *   GET    /__admin/faults              current fault settings
  *   POST   /__admin/faults              partial update (JSON)
  *   DELETE /__admin/faults              no faults, no latency
  *   GET    /__admin/requests            every /v1 request (?payment_id=&after_seq=&limit=)
  *   GET    /__admin/clock               the simulated clock
- *   POST   /__admin/clock               { advanceMs }: let simulated time pass (keys expire, intents settle)
+ *   POST   /__admin/clock               { advanceMs }: let simulated time pass (keys expire, intents settle,
+ *                                        authorizations expire, asynchronous refunds change status)
  *   POST   /__admin/reset               forget everything, restore start-up faults, seed and clock
  */
 import { applyUpdate, ConfigError } from "./fault-config.ts";
@@ -34,8 +35,10 @@ export async function handleAdmin(req: Request, path: string, state: SimulatorSt
     state.clock.offsetMs += ms;
     return json(200, clockView(state));
   }
-  if (route === "GET /__admin/charges") return json(200, state.ledger.snapshot());
   const one = /^GET \/__admin\/charges\/([^/]+)$/.exec(route);
+  // The ledger shows what the gateway has done by now, not only what a client has read.
+  if (route === "GET /__admin/charges" || one) state.settle();
+  if (route === "GET /__admin/charges") return json(200, state.ledger.snapshot());
   if (one) return json(200, state.ledger.forPayment(decodeURIComponent(one[1] as string)));
   if (route === "GET /__admin/faults") return json(200, faultView(state, now));
   if (route === "DELETE /__admin/faults") {

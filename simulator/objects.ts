@@ -39,6 +39,9 @@ export type IntentStatus =
   | "requires_payment_method" | "requires_confirmation" | "requires_action"
   | "processing" | "requires_capture" | "canceled" | "succeeded";
 
+/** `automatic`: the gateway released an authorization left uncaptured for 7 days. */
+export type CancellationReason = "duplicate" | "fraudulent" | "requested_by_customer" | "abandoned" | "automatic";
+
 export type PaymentIntent = {
   id: string;
   object: "payment_intent";
@@ -49,8 +52,8 @@ export type PaymentIntent = {
   application: null;
   application_fee_amount: null;
   automatic_payment_methods: { enabled: boolean; allow_redirects: "always" | "never" } | null;
-  canceled_at: null;
-  cancellation_reason: null;
+  canceled_at: number | null;
+  cancellation_reason: CancellationReason | null;
   capture_method: "automatic" | "automatic_async" | "manual";
   client_secret: string;
   confirmation_method: "automatic";

@@ -38,15 +38,15 @@ const CREATE = ["amount", "currency", "payment_method", "confirm", "metadata", "
   "automatic_payment_methods", "capture_method", "return_url", "error_on_requires_action", ...PASSIVE];
 const CONFIRM = ["payment_method", "return_url", "error_on_requires_action", "capture_method", ...PASSIVE];
 
-const missing = (p: string): StripeHttpError => invalidRequest(`Missing required param: ${p}.`, "parameter_missing", p);
+export const missing = (p: string): StripeHttpError => invalidRequest(`Missing required param: ${p}.`, "parameter_missing", p);
 
-function rejectUnknown(form: FormObject, allowed: readonly string[]): void {
+export function rejectUnknown(form: FormObject, allowed: readonly string[]): void {
   for (const k of Object.keys(form)) {
     if (!allowed.includes(k)) throw invalidRequest(`Received unknown parameter: ${k}`, "parameter_unknown", k);
   }
 }
 
-function str(form: FormObject, p: string, max = 5000): string | null {
+export function str(form: FormObject, p: string, max = 5000): string | null {
   const v = form[p];
   if (v === undefined) return null;
   if (typeof v !== "string") throw invalidRequest(`Invalid string: ${p}`, "parameter_invalid_string", p);
@@ -74,7 +74,8 @@ function amountOf(form: FormObject, currency: string): number {
   return n;
 }
 
-function metadataOf(v: FormValue | undefined): Record<string, string> {
+/** `keepEmpty`: an update keeps `key=""` (it unsets that key on the object). */
+export function metadataOf(v: FormValue | undefined, keepEmpty = false): Record<string, string> {
   if (v === undefined || v === "") return {};
   if (typeof v !== "object" || Array.isArray(v)) throw invalidRequest("Invalid hash", "parameter_invalid_string", "metadata");
   const entries = Object.entries(v);
@@ -84,7 +85,7 @@ function metadataOf(v: FormValue | undefined): Record<string, string> {
     if (typeof val !== "string") throw invalidRequest(`Invalid string: metadata[${k}]`, "parameter_invalid_string", `metadata[${k}]`);
     if (k.length > 40) throw invalidRequest("Metadata keys can have up to 40 characters.", undefined, `metadata[${k}]`);
     if (val.length > 500) throw invalidRequest("Metadata values can have up to 500 characters.", undefined, `metadata[${k}]`);
-    if (val !== "") out[k] = val; // an empty value unsets the key on Stripe
+    if (val !== "" || keepEmpty) out[k] = val; // an empty value unsets the key on Stripe
   }
   return out;
 }

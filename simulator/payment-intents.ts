@@ -1,12 +1,18 @@
 /**
- * PaymentIntents: create (optionally confirming in the same call), confirm and retrieve.
- * Everything here runs "inside the endpoint": its results, declines included, are what the
- * idempotency layer saves. Refusals that Stripe makes before executing (bad parameters,
- * unknown PaymentMethod) are thrown as StripeHttpError instead and are not saved.
+ * PaymentIntents: create (optionally confirming in the same call), confirm, capture, cancel
+ * and retrieve. Everything here runs "inside the endpoint": its results, declines included,
+ * are what the idempotency layer saves. Refusals that Stripe makes before executing (bad
+ * parameters, unknown PaymentMethod) are thrown as StripeHttpError instead and are not saved.
+ * Time-driven changes (processing settles, an authorization expires) are applied lazily,
+ * whenever an intent is read or commanded.
  */
-import { invalidRequest, resourceMissing, type ErrorBody } from "./errors.ts";
+import type { CancelParams, CaptureParams } from "./command-params.ts";
+import { confirmIntent } from "./confirm.ts";
+import { resourceMissing } from "./errors.ts";
+import { snapshot, type Executed } from "./executed.ts";
+import { AUTHORIZATION_VALID_MS, cancelIntent, captureIntent, markCanceled } from "./intent-commands.ts";
 import type { ChargeLedger } from "./ledger.ts";
-import { cardError, newIntent, paymentMethodObject, type PaymentIntent, type PaymentMethodObject } from "./objects.ts";
+import { newIntent, paymentMethodObject, type PaymentIntent, type PaymentMethodObject } from "./objects.ts";
 import type { ConfirmParams, CreateParams } from "./params.ts";
 import { lookupTestCard, PROCESSING_MS, type TestCard } from "./payment-methods.ts";
 
@@ -17,23 +23,16 @@ export type IntentDeps = {
   ledger: ChargeLedger;
 };
 
-/** An executed endpoint's answer: 200 with the intent, or a saved error such as a 402 decline. */
-export type Executed = { status: number; body: unknown };
-
-const REDIRECT_MESSAGE =
-  "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment " +
-  "methods might redirect your customer off of your page, you must provide a `return_url`. If you don't want to accept " +
-  "redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and " +
-  "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.";
-
-const CONFIRMABLE = new Set(["requires_payment_method", "requires_confirmation", "requires_action"]);
-
 export class PaymentIntents {
   readonly #deps: IntentDeps;
   readonly #intents = new Map<string, PaymentIntent>();
   readonly #methods = new Map<string, { card: TestCard; object: PaymentMethodObject }>();
   /** Intents still processing: when they settle, and the key that confirmed them (for the ledger). */
   readonly #processing = new Map<string, { until: number; key: string | null }>();
+  /** Intents in requires_capture: when their authorization expires. */
+  readonly #holds = new Map<string, number>();
+  /** Every charge (attempt) made: its intent and creation time. */
+  readonly #charges = new Map<string, { intentId: string; created: number }>();
   /** metadata[payment_id] → intent ids, oldest first: what a search by our payment id reads. */
   readonly #byPaymentId = new Map<string, string[]>();
 
@@ -81,6 +80,29 @@ export class PaymentIntents {
     return this.#confirm(pi, p, key);
   }
 
+  capture(id: string, p: CaptureParams, key: string | null): Executed {
+    return captureIntent(this.retrieve(id), p, key, this.#deps.ledger);
+  }
+
+  cancel(id: string, p: CancelParams): Executed {
+    return cancelIntent(this.retrieve(id), p, this.#seconds(), this.#deps.ledger);
+  }
+
+  /** The intent a `ch_…` belongs to, and when the charge was made. */
+  charge(chargeId: string): { intentId: string; created: number } | undefined {
+    return this.#charges.get(chargeId);
+  }
+
+  /** The test card behind the intent's payment (what its refunds do). */
+  cardOf(pi: PaymentIntent): TestCard | undefined {
+    return pi.payment_method === null ? undefined : this.#methods.get(pi.payment_method)?.card;
+  }
+
+  /** Applies what simulated time has done to every intent still waiting on the clock. */
+  settleAll(): void {
+    for (const id of [...this.#processing.keys(), ...this.#holds.keys()]) this.find(id);
+  }
+
   find(id: string): PaymentIntent | undefined {
     const pi = this.#intents.get(id);
     if (pi) this.#settle(pi);
@@ -105,79 +127,57 @@ export class PaymentIntents {
       .map(snapshot);
   }
 
-  /** A processing intent whose time has come succeeds now: reads see the gateway move on. */
+  /**
+   * Reads see the gateway move on: a processing intent whose time has come is authorized
+   * (and, with automatic capture, charged); an authorization left uncaptured for 7 days is
+   * canceled by the gateway itself, as of the moment it expired.
+   */
   #settle(pi: PaymentIntent): void {
     const p = this.#processing.get(pi.id);
-    if (!p || this.#deps.now() < p.until) return;
-    this.#processing.delete(pi.id);
+    if (p && this.#deps.now() >= p.until) {
+      this.#processing.delete(pi.id);
+      this.#authorized(pi, p.key, p.until);
+    }
+    const expires = this.#holds.get(pi.id);
+    if (expires === undefined) return;
+    if (pi.status === "requires_capture" && this.#deps.now() < expires) return;
+    this.#holds.delete(pi.id);
+    if (pi.status === "requires_capture") markCanceled(pi, "automatic", Math.floor(expires / 1000), this.#deps.ledger);
+  }
+
+  /** The card authorized the amount at `at`: hold it (manual capture) or charge it. */
+  #authorized(pi: PaymentIntent, key: string | null, at: number): void {
+    if (pi.capture_method === "manual") {
+      pi.status = "requires_capture";
+      pi.amount_capturable = pi.amount;
+      this.#holds.set(pi.id, at + AUTHORIZATION_VALID_MS);
+      this.#deps.ledger.recordAuthorization(pi.id, pi.amount);
+      return;
+    }
     pi.status = "succeeded";
     pi.amount_received = pi.amount;
-    this.#deps.ledger.recordCharge(pi.metadata.payment_id ?? null, p.key);
+    this.#deps.ledger.recordCharge(pi.id, key, pi.amount);
   }
 
   #confirm(pi: PaymentIntent, p: ConfirmParams, key: string | null): Executed {
-    if (!CONFIRMABLE.has(pi.status)) {
-      const message = pi.status === "succeeded"
-        ? "You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed."
-        : `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`;
-      return errorWith(pi, { ...invalidRequest(message, "payment_intent_unexpected_state").body });
-    }
-    const method = pi.payment_method === null ? null : this.#methods.get(pi.payment_method);
-    if (!method) {
-      return errorWith(pi, invalidRequest(
-        "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the " +
-          "PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
-        "payment_intent_unexpected_state",
-      ).body);
-    }
-    if (pi.automatic_payment_methods?.enabled && pi.automatic_payment_methods.allow_redirects === "always" && p.returnUrl === null) {
-      return errorWith(pi, { type: "invalid_request_error", message: REDIRECT_MESSAGE });
-    }
-    if (method.card.requiresAction && !p.errorOnRequiresAction) {
-      pi.status = "requires_action";
-      pi.next_action = { type: "use_stripe_sdk", use_stripe_sdk: { type: "three_d_secure_redirect" } };
-      return { status: 200, body: snapshot(pi) };
-    }
-    const charge = this.#deps.ids("ch");
-    pi.latest_charge = charge;
-    const decline = method.card.decline ?? (method.card.requiresAction
-      ? { code: "authentication_required", decline_code: "authentication_not_handled", message: "Your card was declined. This transaction requires authentication." }
-      : undefined);
-    if (decline) {
-      pi.status = "requires_payment_method";
-      pi.payment_method = null;
-      pi.last_payment_error = cardError(decline, charge, method.object);
-      return { status: 402, body: { error: { ...pi.last_payment_error, payment_intent: snapshot(pi) } } };
-    }
-    pi.last_payment_error = null;
-    pi.next_action = null;
-    if (method.card.processing) {
-      pi.status = "processing";
-      this.#processing.set(pi.id, { until: this.#deps.now() + PROCESSING_MS, key });
-    } else if (pi.capture_method === "manual") {
-      pi.status = "requires_capture";
-      pi.amount_capturable = pi.amount;
-    } else {
-      pi.status = "succeeded";
-      pi.amount_received = pi.amount;
-      this.#deps.ledger.recordCharge(pi.metadata.payment_id ?? null, key);
-    }
-    return { status: 200, body: snapshot(pi) };
+    return confirmIntent(pi, p, {
+      method: (id) => this.#methods.get(id),
+      newCharge: () => {
+        const charge = this.#deps.ids("ch");
+        this.#charges.set(charge, { intentId: pi.id, created: this.#seconds() });
+        return charge;
+      },
+      process: () => this.#processing.set(pi.id, { until: this.#deps.now() + PROCESSING_MS, key }),
+      authorize: () => this.#authorized(pi, key, this.#deps.now()),
+    });
   }
 
   clear(): void {
     this.#intents.clear();
     this.#methods.clear();
     this.#processing.clear();
+    this.#holds.clear();
+    this.#charges.clear();
     this.#byPaymentId.clear();
   }
-}
-
-/** Responses carry a copy: a later confirm must not change a body already saved for replay. */
-function snapshot(pi: PaymentIntent): PaymentIntent {
-  return structuredClone(pi);
-}
-
-function errorWith(pi: PaymentIntent, body: ErrorBody): Executed {
-  return { status: 400, body: { error: { ...body, payment_intent: snapshot(pi) } } };
 }

@@ -26,10 +26,19 @@ export type TestCard = {
    * PROCESSING_MS of simulated time have passed, then reads as `succeeded` (and charges).
    */
   processing?: true;
+  /**
+   * What refunds of a charge on this card do (docs.stripe.com/testing#refunds): `fail` reads
+   * `succeeded` at first and `failed` (expired_or_canceled_card) once ASYNC_REFUND_MS of
+   * simulated time have passed; `pending` reads `pending`, then `succeeded`. Absent: refunds
+   * succeed at once.
+   */
+  refund?: "fail" | "pending";
 };
 
 /** How long a `pm_card_processing` intent stays processing, on the simulator's clock. */
 export const PROCESSING_MS = 60 * 60 * 1000;
+/** How long an asynchronous test refund keeps its first status, on the simulator's clock. */
+export const ASYNC_REFUND_MS = 60 * 60 * 1000;
 
 const DECLINED = "Your card was declined.";
 const declined = (decline_code: string, advice_code?: string): Decline => ({
@@ -53,6 +62,8 @@ export const TEST_CARDS: Readonly<Record<string, TestCard>> = {
   pm_card_jcb: { brand: "jcb", last4: "0505", funding: "credit" },
   pm_card_unionpay: { brand: "unionpay", last4: "0005", funding: "credit" },
   pm_card_bypassPending: visa("0077"),
+  pm_card_refundFail: visa("5126", { refund: "fail" }),
+  pm_card_pendingRefund: visa("7726", { refund: "pending" }),
 
   pm_card_visa_chargeDeclined: visa("0002", { decline: declined("generic_decline", "try_again_later") }),
   pm_card_visa_chargeDeclinedInsufficientFunds: visa("9995", {

@@ -3,11 +3,13 @@ import { emptyConfig, type FaultConfig, type RuleHits } from "./faults.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { ChargeLedger } from "./ledger.ts";
 import { PaymentIntents } from "./payment-intents.ts";
+import { Refunds } from "./refunds.ts";
 import { RequestLog } from "./request-log.ts";
 import { makeIds, mulberry32, type Rng } from "./rng.ts";
 
 export type SimulatorState = {
   readonly intents: PaymentIntents;
+  readonly refunds: Refunds;
   readonly idempotency: IdempotencyStore;
   readonly ledger: ChargeLedger;
   readonly requests: RequestLog;
@@ -16,13 +18,16 @@ export type SimulatorState = {
   readonly ruleHits: RuleHits;
   /**
    * The simulator's clock: real time plus an offset that POST /__admin/clock advances, so a
-   * test can let 25 hours pass (idempotency keys expire, processing intents settle).
+   * test can let 25 hours pass (idempotency keys expire, processing intents settle,
+   * authorizations expire after 7 days, asynchronous test refunds change status).
    */
   readonly clock: { offsetMs: number };
   now: () => number;
   /** Fault and latency draws. Ids draw from their own stream so faults stay reproducible. */
   rng: Rng;
   ids: (prefix: string) => string;
+  /** Applies what simulated time has done (processing intents, expired authorizations, asynchronous refunds). */
+  settle(): void;
   /** Restores the start-up faults, seed and clock and forgets every intent, key, count and request. */
   reset(): void;
 };
@@ -32,10 +37,13 @@ export function createState(seed: number, startFaults: FaultConfig | undefined, 
   const ledger = new ChargeLedger();
   const clock = { offsetMs: 0 };
   const now = () => realNow() + clock.offsetMs;
+  const ids = (p: string) => state.ids(p);
+  const intents = new PaymentIntents({ ids, now, ledger });
   const state: SimulatorState = {
     ledger,
     idempotency: new IdempotencyStore(),
-    intents: new PaymentIntents({ ids: (p) => state.ids(p), now, ledger }),
+    intents,
+    refunds: new Refunds({ ids, now, ledger, intents }),
     requests: new RequestLog(),
     faults: structuredClone(initial),
     ruleHits: new WeakMap(),
@@ -43,8 +51,13 @@ export function createState(seed: number, startFaults: FaultConfig | undefined, 
     now,
     rng: mulberry32(seed),
     ids: makeIds(mulberry32(seed ^ 0x9e3779b9)),
+    settle() {
+      state.intents.settleAll();
+      state.refunds.settleAll();
+    },
     reset() {
       state.intents.clear();
+      state.refunds.clear();
       state.idempotency.clear();
       state.ledger.clear();
       state.requests.clear();

@@ -49,6 +49,22 @@ export function charge(stripe: Stripe, paymentId: string, paymentMethod = "pm_ca
   );
 }
 
+/** The manual-capture call: authorize now, capture (or cancel) later. */
+export function authorize(stripe: Stripe, paymentId: string, paymentMethod = "pm_card_visa", amount = 2000) {
+  return stripe.paymentIntents.create(
+    {
+      amount,
+      currency: "usd",
+      payment_method: paymentMethod,
+      confirm: true,
+      capture_method: "manual",
+      allowed_payment_method_types: ["card"],
+      metadata: { payment_id: paymentId },
+    },
+    { idempotencyKey: paymentId },
+  );
+}
+
 /** The rejection of a promise, so a test can assert on the SDK's error object. */
 export async function rejection(p: Promise<unknown>): Promise<any> {
   try {
