@@ -5,8 +5,7 @@
  */
 import { isIP } from "node:net";
 import { ConfigError } from "../shared/config.ts";
-
-type Env = Record<string, string | undefined>;
+import { bool, host, int, list, logLevel, optionalText, port, secret, SERVICE_NAME, type Env } from "../shared/env.ts";
 
 /**
  * The development keys printed in this repository (README, compose.yaml, the native stack).
@@ -97,50 +96,17 @@ export const DEFAULT_RATE_LIMITS = {
   trustedProxies: ["127.0.0.1", "::1"],
 } as const;
 
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const OPS_KEY = /^\S{24,500}$/;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
-  }
-  return n;
-}
-
-function flag(env: Env, name: string): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === "" || raw === "0") return false;
-  if (raw === "1") return true;
-  throw new ConfigError(`${name} must be 1 or 0, got "${raw}"`);
-}
-
-function host(env: Env): string {
-  const raw = env.API_HOST || "127.0.0.1";
-  if (isIP(raw) === 0 && !HOST.test(raw)) throw new ConfigError(`API_HOST must be an IP address or a host name, got "${raw}"`);
-  return raw;
-}
-
-function trustedProxies(env: Env): string[] {
-  const raw = env.TRUSTED_PROXIES;
-  if (raw === undefined || raw.trim() === "") return [...DEFAULT_RATE_LIMITS.trustedProxies];
-  const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
-  const bad = list.find((ip) => isIP(ip) === 0);
-  if (bad !== undefined) throw new ConfigError(`TRUSTED_PROXIES must be comma-separated IP addresses, got "${bad}"`);
-  return list;
-}
+const MERCHANT_KEY = /^sk_[A-Za-z0-9_-]{32,200}$/;
 
 /**
  * Development credentials need dev mode. Outside it, a published key is refused by name
  * (its value is never echoed) so a copied compose file cannot go live with them.
  */
-function checkDevCredentials(env: Env, devMode: boolean, devKey: string | undefined, opsKey: string | undefined): void {
+function checkDevCredentials(devMode: boolean, seed: boolean, devKey: string | undefined, opsKey: string | undefined): void {
   if (devMode) return;
   const why = `outside local development; set ${DEV_MODE_VARIABLE}=1 only on a developer's machine`;
-  if (env.SEED_DEV_MERCHANT === "1") {
+  if (seed) {
     throw new ConfigError(`SEED_DEV_MERCHANT=1 needs ${DEV_MODE_VARIABLE}=1: the dev merchant must not exist ${why}`);
   }
   const published = new Set<string>(Object.values(DEV_KEYS));
@@ -152,47 +118,39 @@ function checkDevCredentials(env: Env, devMode: boolean, devKey: string | undefi
 }
 
 export function loadApiConfig(env: Env = process.env): ApiConfig {
-  const devKey = env.DEV_MERCHANT_KEY || undefined;
-  if (devKey !== undefined && !/^sk_[A-Za-z0-9_-]{32,200}$/.test(devKey)) {
-    throw new ConfigError("DEV_MERCHANT_KEY must look like sk_ followed by at least 32 URL-safe characters");
-  }
-  const opsApiKey = env.OPS_API_KEY || undefined;
-  if (opsApiKey !== undefined && !OPS_KEY.test(opsApiKey)) {
-    throw new ConfigError("OPS_API_KEY must be 24 to 500 characters without spaces (use a random key)");
-  }
-  const serviceName = env.SERVICE_NAME || undefined;
-  if (serviceName !== undefined && !SERVICE_NAME.test(serviceName)) {
-    throw new ConfigError("SERVICE_NAME must be 1-64 letters, digits, dots, dashes or underscores");
-  }
-  const devMode = flag(env, DEV_MODE_VARIABLE);
-  checkDevCredentials(env, devMode, devKey, opsApiKey);
-  const dbPoolMax = int(env, "DB_POOL_MAX", 10, 1, 200);
-  const merchantRatePerSecond = int(env, "MERCHANT_RATE_LIMIT_PER_SECOND", DEFAULT_RATE_LIMITS.merchantRatePerSecond, 1, 1_000_000);
-  const authFailuresPerMinute = int(env, "AUTH_FAILURES_PER_MINUTE", DEFAULT_RATE_LIMITS.authFailuresPerMinute, 1, 10_000_000);
+  const devKey = secret(env, "DEV_MERCHANT_KEY", MERCHANT_KEY, "sk_ followed by at least 32 URL-safe characters");
+  const opsApiKey = secret(env, "OPS_API_KEY", OPS_KEY, "24 to 500 characters without spaces (use a random key)");
+  const serviceName = optionalText(env, "SERVICE_NAME", SERVICE_NAME, "1-64 letters, digits, dots, dashes or underscores");
+  const devMode = bool(env, DEV_MODE_VARIABLE);
+  const seedDevMerchant = bool(env, "SEED_DEV_MERCHANT");
+  checkDevCredentials(devMode, seedDevMerchant, devKey, opsApiKey);
+  const dbPoolMax = int(env, "DB_POOL_MAX", 10, { min: 1, max: 200 });
+  const merchantRatePerSecond = int(env, "MERCHANT_RATE_LIMIT_PER_SECOND", DEFAULT_RATE_LIMITS.merchantRatePerSecond, { min: 1, max: 1_000_000 });
+  const authFailuresPerMinute = int(env, "AUTH_FAILURES_PER_MINUTE", DEFAULT_RATE_LIMITS.authFailuresPerMinute, { min: 1, max: 10_000_000 });
   return {
     // 0 asks the OS for a free port (tests start main.ts that way).
-    port: int(env, "PORT", 13001, 0, 65535),
-    host: host(env),
+    port: port(env, "PORT", 13001, { allowZero: true }),
+    host: host(env, "API_HOST", "127.0.0.1"),
     devMode,
     serviceName,
     opsApiKey,
     merchantRatePerSecond,
-    merchantRateBurst: int(env, "MERCHANT_RATE_LIMIT_BURST", Math.max(DEFAULT_RATE_LIMITS.merchantRateBurst, merchantRatePerSecond), 1, 10_000_000),
+    merchantRateBurst: int(env, "MERCHANT_RATE_LIMIT_BURST", Math.max(DEFAULT_RATE_LIMITS.merchantRateBurst, merchantRatePerSecond), { min: 1, max: 10_000_000 }),
     authFailuresPerMinute,
-    authFailureBurst: int(env, "AUTH_FAILURE_BURST", DEFAULT_RATE_LIMITS.authFailureBurst, 1, 1_000_000),
-    trustedProxies: trustedProxies(env),
-    bodyLimitBytes: int(env, "API_BODY_LIMIT_BYTES", 16 * 1024, 1024, 1024 * 1024),
+    authFailureBurst: int(env, "AUTH_FAILURE_BURST", DEFAULT_RATE_LIMITS.authFailureBurst, { min: 1, max: 1_000_000 }),
+    trustedProxies: list(env, "TRUSTED_PROXIES", DEFAULT_RATE_LIMITS.trustedProxies, (ip) => isIP(ip) !== 0, "IP addresses"),
+    bodyLimitBytes: int(env, "API_BODY_LIMIT_BYTES", 16 * 1024, { min: 1024, max: 1024 * 1024 }),
     dbPoolMax,
-    readPoolMax: int(env, "DB_READ_POOL_MAX", 10, 1, 200),
-    createBatchMax: int(env, "CREATE_BATCH_MAX", 64, 1, 1000),
-    createMaxInFlight: int(env, "CREATE_MAX_IN_FLIGHT", defaultCreateMaxInFlight(dbPoolMax), 1, dbPoolMax),
-    createLingerMs: int(env, "CREATE_LINGER_MS", DEFAULT_CREATE_LINGER_MS, 0, 50),
-    idempotencyTtlHours: int(env, "IDEMPOTENCY_TTL_HOURS", 24, 24, 24 * 30),
-    authCacheMs: int(env, "AUTH_CACHE_MS", 30_000, 0, 600_000),
-    readReplicaMaxLagMs: int(env, "READ_REPLICA_MAX_LAG_MS", DEFAULT_READ_REPLICA_MAX_LAG_MS, 0, 3_600_000),
-    logLevel: env.LOG_LEVEL || "info",
-    seedDevMerchant: env.SEED_DEV_MERCHANT === "1",
+    readPoolMax: int(env, "DB_READ_POOL_MAX", 10, { min: 1, max: 200 }),
+    createBatchMax: int(env, "CREATE_BATCH_MAX", 64, { min: 1, max: 1000 }),
+    createMaxInFlight: int(env, "CREATE_MAX_IN_FLIGHT", defaultCreateMaxInFlight(dbPoolMax), { min: 1, max: dbPoolMax }),
+    createLingerMs: int(env, "CREATE_LINGER_MS", DEFAULT_CREATE_LINGER_MS, { min: 0, max: 50 }),
+    idempotencyTtlHours: int(env, "IDEMPOTENCY_TTL_HOURS", 24, { min: 24, max: 24 * 30 }),
+    authCacheMs: int(env, "AUTH_CACHE_MS", 30_000, { min: 0, max: 600_000 }),
+    readReplicaMaxLagMs: int(env, "READ_REPLICA_MAX_LAG_MS", DEFAULT_READ_REPLICA_MAX_LAG_MS, { min: 0, max: 3_600_000 }),
+    logLevel: logLevel(env),
+    seedDevMerchant,
     devMerchantKey: devKey,
-    shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 120_000),
+    shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 120_000 }),
   };
 }

@@ -4,10 +4,14 @@
  * clashes with a Postgres, Kafka or Mongo already on a developer's machine.
  *
  * One module for all of it: services, the stack tooling and the tests read
- * endpoints from here and nowhere else.
+ * endpoints from here and nowhere else. Each variable goes through a reader of
+ * shared/env.ts, so a typo stops the reader with a ConfigError naming it.
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { ConfigError, given, int, list, port, url, type Env } from "./env.ts";
+
+export { ConfigError, redactUrl } from "./env.ts";
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Url = Type.String({ minLength: 1, pattern: "^[a-z][a-z0-9+.-]*://" });
@@ -33,72 +37,73 @@ export const StackEnv = Type.Object({
   PUBLIC_URL: Url,
   API_PORTS: Type.Array(Port, { minItems: 1 }),
   STRIPE_SIM_PORT: Port,
-  /** Where the payment worker sends Stripe calls: the simulator locally; empty means Stripe itself. */
+  /** What the stack passes to its payment worker as STRIPE_API_BASE: the simulator unless set; empty means Stripe itself. */
   STRIPE_API_BASE: Type.String(),
   /** /metrics (and /health/live) of each stream service, by service name. */
   METRICS_PORTS: Type.Record(Type.String(), Port),
 });
 export type StackEnv = Static<typeof StackEnv>;
 
-type Env = Record<string, string | undefined>;
+const DB_SCHEMES = ["postgres", "postgresql"];
+const HTTP_SCHEMES = ["http", "https"];
+/** `host:port`, optionally with a librdkafka protocol prefix (`PLAINTEXT://`). */
+const BROKER = /^(?:[A-Za-z_]+:\/\/)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
+const isPort = (s: string) => /^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65535;
 
-function int(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
-  return n;
-}
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
+/**
+ * Where the local stack points its payment worker. Unset: the simulator. Set, even to
+ * empty (which the payment worker reads as Stripe itself), it is passed on unchanged.
+ * The stack always gives it to the worker explicitly (infra/stack, compose.yaml), so the
+ * worker's own default (Stripe) never applies there; tests and chaos tooling read this
+ * field as the simulator's base URL.
+ */
+function stripeApiBase(env: Env, simPort: number): string {
+  if (env.STRIPE_API_BASE === undefined) return `http://127.0.0.1:${simPort}`;
+  return given(env, "STRIPE_API_BASE") === undefined ? "" : url(env, "STRIPE_API_BASE", "", HTTP_SCHEMES);
 }
 
 /** Reads and checks the stack endpoints; throws a ConfigError naming the bad variable. */
 export function loadStackEnv(env: Env = process.env): StackEnv {
-  const pgPrimary = int(env, "PG_PRIMARY_PORT", 55432);
-  const pgReplica = int(env, "PG_REPLICA_PORT", 55433);
-  const kafka = int(env, "KAFKA_PORT", 19092);
-  const mongo = int(env, "MONGO_PORT", 37017);
-  const smtp = int(env, "SMTP_PORT", 11025);
-  const mailpit = int(env, "MAILPIT_PORT", 18025);
-  const https = int(env, "HTTPS_PORT", 8443);
-  const apiPorts = (env.API_PORTS ?? "13001,13002").split(",").map((p) => Number(p.trim()));
+  const pgPrimary = port(env, "PG_PRIMARY_PORT", 55432);
+  const pgReplica = port(env, "PG_REPLICA_PORT", 55433);
+  const kafka = port(env, "KAFKA_PORT", 19092);
+  const mongo = port(env, "MONGO_PORT", 37017);
+  const smtp = port(env, "SMTP_PORT", 11025);
+  const mailpit = port(env, "MAILPIT_PORT", 18025);
+  const https = port(env, "HTTPS_PORT", 8443);
+  const simPort = port(env, "STRIPE_SIM_PORT", 12111);
   const cfg: StackEnv = {
     PG_PRIMARY_PORT: pgPrimary,
     PG_REPLICA_PORT: pgReplica,
-    DATABASE_URL: env.DATABASE_URL ?? `postgres://payments@127.0.0.1:${pgPrimary}/payments`,
-    DATABASE_READ_URL: env.DATABASE_READ_URL ?? `postgres://payments@127.0.0.1:${pgReplica}/payments`,
+    DATABASE_URL: url(env, "DATABASE_URL", `postgres://payments@127.0.0.1:${pgPrimary}/payments`, DB_SCHEMES),
+    DATABASE_READ_URL: url(env, "DATABASE_READ_URL", `postgres://payments@127.0.0.1:${pgReplica}/payments`, DB_SCHEMES),
     KAFKA_PORT: kafka,
-    KAFKA_CONTROLLER_PORT: int(env, "KAFKA_CONTROLLER_PORT", 19093),
-    KAFKA_BROKERS: env.KAFKA_BROKERS ?? `127.0.0.1:${kafka}`,
-    KAFKA_PARTITIONS: int(env, "KAFKA_PARTITIONS", 12),
+    KAFKA_CONTROLLER_PORT: port(env, "KAFKA_CONTROLLER_PORT", 19093),
+    KAFKA_BROKERS: list(env, "KAFKA_BROKERS", [`127.0.0.1:${kafka}`], BROKER, "host:port brokers").join(","),
+    KAFKA_PARTITIONS: int(env, "KAFKA_PARTITIONS", 12, { min: 1, max: 1000 }),
     MONGO_PORT: mongo,
-    MONGO_URL: env.MONGO_URL ?? `mongodb://127.0.0.1:${mongo}/audit`,
+    MONGO_URL: url(env, "MONGO_URL", `mongodb://127.0.0.1:${mongo}/audit`, ["mongodb", "mongodb+srv"]),
     SMTP_PORT: smtp,
-    SMTP_URL: env.SMTP_URL ?? `smtp://127.0.0.1:${smtp}`,
+    SMTP_URL: url(env, "SMTP_URL", `smtp://127.0.0.1:${smtp}`, ["smtp", "smtps"]),
     MAILPIT_PORT: mailpit,
-    MAILPIT_URL: env.MAILPIT_URL ?? `http://127.0.0.1:${mailpit}`,
+    MAILPIT_URL: url(env, "MAILPIT_URL", `http://127.0.0.1:${mailpit}`, HTTP_SCHEMES),
     HTTPS_PORT: https,
-    HTTP_PORT: int(env, "HTTP_PORT", 8480),
-    CADDY_ADMIN_PORT: int(env, "CADDY_ADMIN_PORT", 2119),
-    PUBLIC_URL: env.PUBLIC_URL ?? `https://localhost:${https}`,
-    API_PORTS: apiPorts,
-    STRIPE_SIM_PORT: int(env, "STRIPE_SIM_PORT", 12111),
-    STRIPE_API_BASE: env.STRIPE_API_BASE ?? `http://127.0.0.1:${int(env, "STRIPE_SIM_PORT", 12111)}`,
+    HTTP_PORT: port(env, "HTTP_PORT", 8480),
+    CADDY_ADMIN_PORT: port(env, "CADDY_ADMIN_PORT", 2119),
+    PUBLIC_URL: url(env, "PUBLIC_URL", `https://localhost:${https}`, HTTP_SCHEMES),
+    API_PORTS: list(env, "API_PORTS", ["13001", "13002"], isPort, "port numbers").map(Number),
+    STRIPE_SIM_PORT: simPort,
+    STRIPE_API_BASE: stripeApiBase(env, simPort),
     METRICS_PORTS: {
-      "outbox-relay": int(env, "OUTBOX_RELAY_METRICS_PORT", 9470),
-      "payment-worker": int(env, "PAYMENT_WORKER_METRICS_PORT", 9471),
-      "notification-worker": int(env, "NOTIFICATION_WORKER_METRICS_PORT", 9472),
-      "dlq-consumer": int(env, "DLQ_CONSUMER_METRICS_PORT", 9473),
+      "outbox-relay": port(env, "OUTBOX_RELAY_METRICS_PORT", 9470),
+      "payment-worker": port(env, "PAYMENT_WORKER_METRICS_PORT", 9471),
+      "notification-worker": port(env, "NOTIFICATION_WORKER_METRICS_PORT", 9472),
+      "dlq-consumer": port(env, "DLQ_CONSUMER_METRICS_PORT", 9473),
     },
   };
+  // The readers checked each variable; this catches a derived value the schema refuses.
   const err = Value.Errors(StackEnv, cfg).First();
   if (err) throw new ConfigError(`invalid configuration ${err.path.slice(1) || "(root)"}: ${err.message}`);
   return cfg;
 }
 
-/** Hides the password part of a connection URL so it can be logged. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+):[^@]*@/, "$1:***@");
-}

@@ -6,6 +6,7 @@
  *   SIM_FAULT_PHASE (before|after|mixed) · SIM_HANG_MS (90000 or "never") ·
  *   SIM_OUTAGE_MS + SIM_OUTAGE_MODE (503|reset): an outage from start-up · SIM_QUIET=1: no request log
  */
+import { bool, ConfigError as EnvError, host, port as portEnv } from "../shared/env.ts";
 import { ConfigError, configFromEnv } from "./fault-config.ts";
 import { seedFrom } from "./rng.ts";
 import { createSimulator } from "./server.ts";
@@ -15,19 +16,22 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const env = process.env;
-const port = Number(env.PORT ?? "12111");
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a port number, got "${env.PORT}"`);
-const hostname = env.SIM_HOST ?? "127.0.0.1";
-
-let faults;
-try {
-  faults = configFromEnv(env, Date.now());
-} catch (e) {
-  fail(e instanceof ConfigError ? e.message : String(e));
+function loadConfig(env: Record<string, string | undefined>) {
+  try {
+    return {
+      port: portEnv(env, "PORT", 12111, { allowZero: true }),
+      hostname: host(env, "SIM_HOST", "127.0.0.1"),
+      faults: configFromEnv(env, Date.now()),
+      quiet: bool(env, "SIM_QUIET"),
+    };
+  } catch (e) {
+    return fail(e instanceof ConfigError || e instanceof EnvError ? e.message : String(e));
+  }
 }
+
+const env = process.env;
+const { port, hostname, faults, quiet } = loadConfig(env);
 const seed = seedFrom(env.SIM_SEED);
-const quiet = env.SIM_QUIET === "1";
 const sim = createSimulator({ faults, seed, log: quiet ? undefined : (line) => console.log(`[simulator] ${line}`) });
 const server = sim.listen({ port, hostname });
 

@@ -1,25 +1,34 @@
-/** DLQ consumer settings, checked at start-up. */
-import { ConfigError } from "../../shared/config.ts";
+/** DLQ consumer settings, checked at start-up (a bad value names its variable). */
+import { HEADER_TEXT, host, int, KAFKA_NAME, list, logLevel, port, text, type Env, type LogLevel } from "../../shared/env.ts";
 import { topicCatalogue } from "../../shared/topics.ts";
-import { intEnv } from "../notification-worker/config.ts";
 
-type Env = Record<string, string | undefined>;
+export type DlqConfig = {
+  /** Every DLQ topic this consumer reads, in one group. */
+  readonly topics: string[];
+  readonly alertTo: string;
+  /** The alert's From header: one line, so a setting cannot inject another header. */
+  readonly alertFrom: string;
+  /** At most one alert email per interval; also the sweep for unalerted dead letters. */
+  readonly alertIntervalMs: number;
+  readonly metricsPort: number;
+  /** METRICS_HOST: checked here, but read by the engine's metrics server itself (runWorker takes no host). */
+  readonly metricsHost: string;
+  readonly groupId: string;
+  readonly logLevel: LogLevel;
+};
 
-export function loadDlqConfig(env: Env = process.env) {
-  const topics = (env.DLQ_TOPICS || topicCatalogue().filter((t) => t.endsWith(".dlq")).join(","))
-    .split(",")
-    .map((t) => t.trim())
-    .filter(Boolean);
-  if (topics.length === 0 || topics.some((t) => !t.endsWith(".dlq"))) throw new ConfigError(`DLQ_TOPICS must list topics ending in .dlq, got "${env.DLQ_TOPICS}"`);
-  const alertTo = env.OPS_ALERT_EMAIL || "ops@payments.local";
-  if (!/^[^\s@]+@[^\s@]+$/.test(alertTo)) throw new ConfigError(`OPS_ALERT_EMAIL must be an email address, got "${alertTo}"`);
+const isDlqTopic = (t: string) => KAFKA_NAME.test(t) && t.endsWith(".dlq");
+
+export function loadDlqConfig(env: Env = process.env): DlqConfig {
+  const dlqTopics = topicCatalogue().filter((t) => t.endsWith(".dlq"));
   return {
-    topics,
-    alertTo,
-    alertFrom: env.ALERT_FROM || "Payments alerts <alerts@payments.local>",
-    alertIntervalMs: intEnv(env, "ALERT_INTERVAL_MS", 60_000, 100, 24 * 3_600_000),
-    metricsPort: intEnv(env, "METRICS_PORT", 9473, 0, 65535),
-    groupId: env.GROUP_ID || "dlq-consumer",
-    logLevel: env.LOG_LEVEL || "info",
+    topics: list(env, "DLQ_TOPICS", dlqTopics, isDlqTopic, "topics ending in .dlq"),
+    alertTo: text(env, "OPS_ALERT_EMAIL", "ops@payments.local", /^[^\s@]+@[^\s@]+$/, "an email address"),
+    alertFrom: text(env, "ALERT_FROM", "Payments alerts <alerts@payments.local>", HEADER_TEXT, "one line of at most 320 characters"),
+    alertIntervalMs: int(env, "ALERT_INTERVAL_MS", 60_000, { min: 100, max: 24 * 3_600_000 }),
+    metricsPort: port(env, "METRICS_PORT", 9473, { allowZero: true }),
+    metricsHost: host(env, "METRICS_HOST", "127.0.0.1"),
+    groupId: text(env, "GROUP_ID", "dlq-consumer", KAFKA_NAME, "a Kafka group id (letters, digits, dots, dashes, underscores)"),
+    logLevel: logLevel(env),
   };
 }

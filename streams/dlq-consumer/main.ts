@@ -9,6 +9,7 @@ import { loadStackEnv, redactUrl } from "../../shared/config.ts";
 import { createDb } from "../../shared/db/client.ts";
 import { migrate } from "../../shared/db/migrate.ts";
 import { deadLetterStore } from "../../shared/dead-letters/store.ts";
+import { configOrExit } from "../../shared/env.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { runWorker } from "../engine/index.ts";
 import { ensureTopics } from "../kafka/admin.ts";
@@ -19,8 +20,7 @@ import { loadDlqConfig } from "./config.ts";
 import { createDlqMetrics } from "./metrics.ts";
 import { dlqWorker, refusingProducer } from "./worker.ts";
 
-const env = loadStackEnv();
-const cfg = loadDlqConfig();
+const { env, cfg } = configOrExit("dlq-consumer", () => ({ env: loadStackEnv(), cfg: loadDlqConfig() }));
 const log = createLogger("dlq-consumer", cfg.logLevel);
 
 const sql = createDb({ url: env.DATABASE_URL, max: 4, applicationName: "dlq-consumer" });

@@ -7,6 +7,7 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import { loadStackEnv, redactUrl } from "../../shared/config.ts";
 import { createDb } from "../../shared/db/client.ts";
 import { migrate } from "../../shared/db/migrate.ts";
+import { configOrExit } from "../../shared/env.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { runWorker } from "../engine/index.ts";
 import { kafkaConnect } from "../kafka/runtime.ts";
@@ -17,8 +18,7 @@ import { createMailTransport } from "./smtp.ts";
 import { notificationStore } from "./store.ts";
 import { notificationWorker } from "./worker.ts";
 
-const env = loadStackEnv();
-const cfg = loadNotificationConfig();
+const { env, cfg } = configOrExit("notification-worker", () => ({ env: loadStackEnv(), cfg: loadNotificationConfig() }));
 const log = createLogger("notification-worker", cfg.logLevel);
 
 const sql = createDb({ url: env.DATABASE_URL, max: Math.min(cfg.concurrency + 2, 20), applicationName: "notification-worker" });

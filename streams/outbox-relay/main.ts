@@ -1,24 +1,25 @@
 /**
  * Outbox relay process (Node 24): `node streams/outbox-relay/main.ts`.
  * Any number may run at once; SKIP LOCKED keeps their batches disjoint.
+ * Settings: ./config.ts (RELAY_BATCH_SIZE, RELAY_POLL_MS, OUTBOX_KEEP_MINUTES, METRICS_PORT, …).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { loadStackEnv, redactUrl } from "../../shared/config.ts";
 import { createDb } from "../../shared/db/client.ts";
+import { configOrExit } from "../../shared/env.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { topicCatalogue } from "../../shared/topics.ts";
 import { startMetricsServer } from "../engine/metrics-server.ts";
 import { ensureTopics } from "../kafka/admin.ts";
 import { createKafkaProducer } from "../kafka/producer.ts";
+import { loadRelayConfig } from "./config.ts";
 import { startRelayLoop } from "./loop.ts";
 import { outboxBacklog, pruneOutbox } from "./relay.ts";
 
-const env = loadStackEnv();
-const name = process.env.SERVICE_NAME ?? "outbox-relay";
-const log = createLogger(name);
-const batchSize = Number(process.env.RELAY_BATCH_SIZE ?? 500);
-const pollMs = Number(process.env.RELAY_POLL_MS ?? 500);
-const keepMinutes = Number(process.env.OUTBOX_KEEP_MINUTES ?? 60);
+const { env, cfg } = configOrExit("outbox-relay", () => ({ env: loadStackEnv(), cfg: loadRelayConfig() }));
+const name = cfg.serviceName;
+const log = createLogger(name, cfg.logLevel);
+const { batchSize, pollMs, keepMinutes } = cfg;
 
 const sql = createDb({ url: env.DATABASE_URL, max: 2, applicationName: name });
 const listenSql = createDb({ url: env.DATABASE_URL, max: 1, applicationName: `${name}-listen` });
@@ -58,7 +59,7 @@ const producer = await createKafkaProducer({
   // of librdkafka's default 30 s; the relay creates every topic it knows at start.
   extra: { "topic.metadata.propagation.max.ms": 2_000 },
 });
-const metrics = await startMetricsServer(registry, Number(process.env.METRICS_PORT ?? 9470));
+const metrics = await startMetricsServer(registry, cfg.metricsPort, cfg.metricsHost);
 
 const loop = await startRelayLoop({
   sql,
