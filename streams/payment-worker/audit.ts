@@ -1,25 +1,32 @@
 /**
- * Audit log of every HTTP exchange with the gateway (the seed's Audit Database), in Mongo:
- * one document per exchange, `_id` = the exchange id the request carried to the gateway
- * (`Payorch-Exchange-Id`), so the gateway's own request log can be held against it.
+ * Audit log of every HTTP exchange with the gateway (the seed's Audit Database), in Mongo,
+ * append-only: nothing is ever rewritten.
  *
- * Write-ahead: the document is stored BEFORE the request is sent (answer still null) and
- * completed with the answer afterwards. A worker killed in between leaves a document that
- * says the request went out and no answer came back, never a request with no record.
- * Storing the same exchange twice (a batch retried after a partial write) is a no-op.
- * An outage of the store is retried here, with backoff, for as long as it lasts: no
- * request is sent meanwhile, commits stall, the engine's backpressure pauses intake.
+ * - `gateway_requests` (the journal): one document per request, stored BEFORE it is sent;
+ * - `gateway_attempts`: one document per answered exchange, with the request and the
+ *   answer, stored before the worker acts on the answer.
+ * Both are keyed by the exchange id the request carried to the gateway
+ * (`Payorch-Exchange-Id`), so the gateway's own request log can be held against them. A
+ * worker killed in between leaves a journal entry with no answer, never a request with no
+ * record, nor a decision on an answer the audit lacks. Storing the same document twice (a
+ * batch retried after a partial write) is a no-op.
+ *
+ * Writes are inserts only, one batch at a time per worker: the local audit store (FerretDB
+ * on SQLite) deadlocked under concurrent updates and inserts. An outage of the store is
+ * retried here, with backoff, for as long as it lasts: no request is sent meanwhile.
  */
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
+import { MongoBulkWriteError, type Collection, type Db } from "mongodb";
 import type { Answer, ExchangeRequest } from "./gateway.ts";
 import type { Decision } from "./outcome.ts";
 
 export const AUDIT_COLLECTION = "gateway_attempts";
+export const JOURNAL_COLLECTION = "gateway_requests";
 
 /** How one exchange ended for the payment: a decision, or a look-up that found nothing. */
 export type ExchangeOutcome = Decision["kind"] | "not_found";
 
-export interface AuditDoc {
+/** A request about to go out. */
+export interface RequestDoc {
   _id: string;
   paymentId: string;
   merchantId: string;
@@ -31,22 +38,28 @@ export interface AuditDoc {
   gateway: "stripe";
   operation: "create" | "retrieve" | "search";
   request: ExchangeRequest;
-  /** null until the answer arrived; stays null if the worker died waiting. */
-  response: (Answer["response"] & { replayed: boolean }) | null;
   startedAt: Date;
-  durationMs: number | null;
-  outcome: ExchangeOutcome | null;
+}
+
+/** An answered exchange: the request and what came back. */
+export interface AuditDoc extends RequestDoc {
+  response: Answer["response"] & { replayed: boolean };
+  durationMs: number;
+  outcome: ExchangeOutcome;
   declineCode?: string;
   error?: string;
 }
 
-export type AuditCompletion = Pick<AuditDoc, "_id" | "response" | "durationMs" | "outcome" | "declineCode" | "error">;
+export type AuditWrite = { readonly journal: RequestDoc } | { readonly answered: AuditDoc };
 
-export async function auditCollection(db: Db): Promise<Collection<AuditDoc>> {
-  const coll = db.collection<AuditDoc>(AUDIT_COLLECTION);
-  await coll.createIndex({ paymentId: 1, startedAt: 1 });
-  await coll.createIndex({ startedAt: 1 });
-  return coll;
+export async function auditCollections(db: Db): Promise<{ attempts: Collection<AuditDoc>; journal: Collection<RequestDoc> }> {
+  const attempts = db.collection<AuditDoc>(AUDIT_COLLECTION);
+  const journal = db.collection<RequestDoc>(JOURNAL_COLLECTION);
+  for (const coll of [attempts, journal] as Collection<RequestDoc>[]) {
+    await coll.createIndex({ paymentId: 1, startedAt: 1 });
+    await coll.createIndex({ startedAt: 1 });
+  }
+  return { attempts, journal };
 }
 
 const isDuplicateOnly = (err: unknown) =>
@@ -54,28 +67,24 @@ const isDuplicateOnly = (err: unknown) =>
 
 type OnRetry = (err: unknown, attempt: number) => void;
 
-async function untilStored(work: () => Promise<unknown>, onRetry: OnRetry, isDone: (err: unknown) => boolean = () => false): Promise<void> {
+async function insertAll<T extends { _id: string }>(coll: Collection<T>, docs: T[], onRetry: OnRetry): Promise<void> {
+  if (docs.length === 0) return;
   for (let attempt = 1; ; attempt++) {
     try {
-      await work();
+      await coll.insertMany(docs as never[], { ordered: false });
       return;
     } catch (err) {
-      if (isDone(err)) return;
+      if (isDuplicateOnly(err)) return; // an earlier try stored them
       onRetry(err, attempt);
       await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(attempt, 6))));
     }
   }
 }
 
-/** Stores write-ahead documents; a duplicate id means an earlier try stored it already. */
-export function auditWriter(coll: Collection<AuditDoc>, onRetry: OnRetry) {
-  return (docs: readonly AuditDoc[]): Promise<void> => untilStored(() => coll.insertMany([...docs], { ordered: false }), onRetry, isDuplicateOnly);
-}
-
-/** Writes the answers into their documents (idempotent: the same answer twice changes nothing). */
-export function completionWriter(coll: Collection<AuditDoc>, onRetry: OnRetry) {
-  return (done: readonly AuditCompletion[]): Promise<void> => {
-    const ops: AnyBulkWriteOperation<AuditDoc>[] = done.map(({ _id, ...fields }) => ({ updateOne: { filter: { _id }, update: { $set: fields } } }));
-    return untilStored(() => coll.bulkWrite(ops, { ordered: false }), onRetry);
+/** Stores a batch of journal entries and answered exchanges, journal first. */
+export function auditWriter(colls: { attempts: Collection<AuditDoc>; journal: Collection<RequestDoc> }, onRetry: OnRetry) {
+  return async (writes: readonly AuditWrite[]): Promise<void> => {
+    await insertAll(colls.journal, writes.flatMap((w) => ("journal" in w ? [w.journal] : [])), onRetry);
+    await insertAll(colls.attempts, writes.flatMap((w) => ("answered" in w ? [w.answered] : [])), onRetry);
   };
 }

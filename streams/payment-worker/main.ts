@@ -1,58 +1,59 @@
 /**
  * Payment worker process (Node 24): `node streams/payment-worker/main.ts`.
- * Talks to the Stripe-compatible simulator when STRIPE_API_BASE is set, to
- * Stripe itself otherwise (then STRIPE_SECRET_KEY must be a real sk_test_ key).
+ * Talks to the gateway at STRIPE_API_BASE (the simulator; the stack always sets it), to
+ * Stripe itself when it is unset or empty (then STRIPE_SECRET_KEY must be an sk_test_ key).
+ * Settings: ./config.ts.
  */
 import { MongoClient } from "mongodb";
 import { Counter } from "prom-client";
-import { ConfigError, loadStackEnv } from "../../shared/config.ts";
+import { loadStackEnv } from "../../shared/config.ts";
 import { createDb } from "../../shared/db/client.ts";
 import { migrate } from "../../shared/db/migrate.ts";
 import { createOutboxNotifier } from "../../shared/db/outbox.ts";
+import { configOrExit } from "../../shared/env.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { Topics } from "../../shared/topics.ts";
 import { defaultRetryPolicy, runWorker } from "../engine/index.ts";
 import { kafkaConnect } from "../kafka/runtime.ts";
-import { auditCollection, auditWriter, completionWriter } from "./audit.ts";
+import { auditCollections, auditWriter } from "./audit.ts";
+import { loadPaymentWorkerConfig } from "./config.ts";
 import { createGateway } from "./gateway.ts";
 import { paymentWorker } from "./worker.ts";
 
-const env = loadStackEnv();
-const name = process.env.SERVICE_NAME ?? "payment-worker";
-const log = createLogger(name);
-const secretKey = process.env.STRIPE_SECRET_KEY ?? "sk_test_simulator";
-const apiBase = process.env.STRIPE_API_BASE || undefined;
-if (!apiBase && !/^sk_test_/.test(secretKey)) throw new ConfigError("STRIPE_SECRET_KEY must be an sk_test_ key when STRIPE_API_BASE (the simulator) is not set");
+const { env, cfg } = configOrExit("payment-worker", () => ({ env: loadStackEnv(), cfg: loadPaymentWorkerConfig() }));
+const name = cfg.serviceName;
+const log = createLogger(name, cfg.logLevel);
+const secretKey = cfg.stripeSecretKey;
+const apiBase = cfg.stripeApiBase;
 
-const sql = createDb({ url: env.DATABASE_URL, max: Number(process.env.DB_POOL_MAX ?? 20), applicationName: name });
+const sql = createDb({ url: env.DATABASE_URL, max: cfg.dbPoolMax, applicationName: name });
 await migrate(sql);
 const mongo = new MongoClient(env.MONGO_URL, { serverSelectionTimeoutMS: 5_000 });
-const audit = await auditCollection(mongo.db());
+const audit = await auditCollections(mongo.db());
 
 // Registered with the worker's registry once it exists (below).
 const decisions = new Counter({ name: "payment_decisions_total", help: "Gateway outcomes by kind", labelNames: ["outcome"], registers: [] });
 const running = await runWorker(
   paymentWorker({
     sql,
-    gateway: createGateway({ secretKey, ...(apiBase ? { apiBase } : {}), timeoutMs: Number(process.env.STRIPE_TIMEOUT_MS ?? 10_000) }),
+    gateway: createGateway({ secretKey, ...(apiBase ? { apiBase } : {}), timeoutMs: cfg.stripeTimeoutMs }),
     writeAudit: auditWriter(audit, (err, attempt) => log.warn({ err, attempt }, "audit store write failed; retrying")),
-    completeAudit: completionWriter(audit, (err, attempt) => log.warn({ err, attempt }, "audit store write failed; retrying")),
     // Stripe's search trails its writes by up to about a minute; the simulator's does not.
-    searchLagMs: Number(process.env.GATEWAY_SEARCH_LAG_MS ?? 120_000),
+    searchLagMs: cfg.searchLagMs,
     notifyOutbox: createOutboxNotifier(sql, Topics.paymentsResults, (err) => log.warn({ err: String(err) }, "outbox notify failed")),
     log,
     onDecision: (kind) => decisions.inc({ outcome: kind }),
   }),
   {
     connect: kafkaConnect({ brokers: env.KAFKA_BROKERS, clientId: name, partitions: env.KAFKA_PARTITIONS, extraTopics: [Topics.paymentsResults] }),
-    metricsPort: Number(process.env.METRICS_PORT ?? 9471),
+    metricsPort: cfg.metricsPort,
     // Another group re-reads the topics from the start (auto.offset.reset=earliest): a final payment is not charged again.
-    ...(process.env.CONSUMER_GROUP ? { groupId: process.env.CONSUMER_GROUP } : {}),
+    ...(cfg.consumerGroup ? { groupId: cfg.consumerGroup } : {}),
     engine: {
-      concurrency: Number(process.env.WORKER_CONCURRENCY ?? 128),
+      concurrency: cfg.concurrency,
       // 1 s, 10 s, then up to four tries 60 s apart: about four minutes of a flaky gateway
       // (30 % of calls failing leaves 0.3^7 ≈ 2 in 10,000 payments for an operator).
-      retry: { ...defaultRetryPolicy, attemptsOnLastTier: Number(process.env.RETRY_LAST_TIER_ATTEMPTS ?? 4) },
+      retry: { ...defaultRetryPolicy, attemptsOnLastTier: cfg.retryLastTierAttempts },
     },
     log,
   },

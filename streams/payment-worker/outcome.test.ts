@@ -15,6 +15,8 @@ describe("gateway outcome", () => {
       gatewayRef: "pi_2",
     });
     expect(decideIntent({ id: "pi_3", status: "processing", last_payment_error: null }).kind).toBe("retry");
+    // An intent a look-up finds after a processing error says nothing about the card either.
+    expect(decideIntent({ id: "pi_6", status: "requires_payment_method", last_payment_error: { code: "processing_error", decline_code: "processing_error" } as never }).kind).toBe("retry");
     expect(decideIntent({ id: "pi_4", status: "canceled", last_payment_error: null })).toEqual({ kind: "denied", declineCode: "canceled", gatewayRef: "pi_4" });
     // States this worker never leaves an intent in: somebody else touched it, an operator decides.
     expect(decideIntent({ id: "pi_5", status: "requires_capture", last_payment_error: null }).kind).toBe("fatal");

@@ -23,6 +23,8 @@ export function decideIntent(pi: Intent): Decision {
       return { kind: "approved", gatewayRef: pi.id };
     case "requires_payment_method": {
       const e = pi.last_payment_error;
+      // As in decideError: the processor's hiccup, not the card's answer (found by a look-up after one).
+      if (e?.code === "processing_error") return { kind: "retry", reason: `payment intent ${pi.id}: card processing error` };
       return { kind: "denied", declineCode: e?.decline_code || e?.code || "generic_decline", gatewayRef: pi.id };
     }
     // A server-side charge cannot complete a customer challenge (3-D Secure).

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { firstCall, idempotencyKeyOf, KEY_TRUST_MS, shouldMintKey, type Attempt } from "./plan.ts";
+import { firstCall, idempotencyKeyOf, KEY_TRUST_MS, keyStillReplays, shouldMintKey, type Attempt } from "./plan.ts";
 import type { PaymentRow } from "./settle.ts";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
@@ -36,6 +36,12 @@ describe("which gateway call comes first", () => {
     ["a payment whose key the gateway may have forgotten", row({ created_at: new Date(NOW - KEY_TRUST_MS - 1) }), first],
   ] as const)("%s looks the payment up before any create", (_, r, a) => {
     expect(firstCall(r, a, NOW)).toEqual({ op: "search", paymentId: r.id });
+  });
+
+  test("a payment younger than the key window may create after a failed look-up; an older one may not", () => {
+    expect(keyStillReplays(row(), NOW)).toBe(true);
+    expect(keyStillReplays(row({ created_at: new Date(NOW - KEY_TRUST_MS) }), NOW)).toBe(true);
+    expect(keyStillReplays(row({ created_at: new Date(NOW - KEY_TRUST_MS - 1) }), NOW)).toBe(false);
   });
 
   test("keys after the first are the payment id with a sequence", () => {

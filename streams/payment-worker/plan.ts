@@ -14,6 +14,8 @@
  * - otherwise (the first delivery) the create goes out at once with the current key. A
  *   redelivery after a crash looks like a first delivery, and is safe for the same reason
  *   any retry within the window is: the key replays.
+ * - a look-up that fails (a timeout, a 5xx) says nothing; a young payment's create may
+ *   still go out, since its key replays (keyStillReplays), an old one's may not.
  */
 import type { Call, Charge } from "./gateway.ts";
 import type { PaymentRow } from "./settle.ts";
@@ -45,8 +47,15 @@ export const chargeOf = (row: PaymentRow): Charge => ({
   paymentMethod: row.payment_method,
 });
 
+/**
+ * Every key of this payment was first used after the payment was created, so while the
+ * payment is younger than KEY_TRUST_MS the gateway still holds its current key: a create
+ * with it either runs for the first time or replays the first answer, and never charges anew.
+ */
+export const keyStillReplays = (row: PaymentRow, now: number): boolean => now - row.created_at.getTime() <= KEY_TRUST_MS;
+
 export function mayHaveReachedGateway(row: PaymentRow, a: Attempt, now: number): boolean {
-  return a.attempt > 1 || a.replay || row.last_error !== null || row.gateway_key_seq > 0 || now - row.created_at.getTime() > KEY_TRUST_MS;
+  return a.attempt > 1 || a.replay || row.last_error !== null || row.gateway_key_seq > 0 || !keyStillReplays(row, now);
 }
 
 /** The first gateway call for a pending payment. */

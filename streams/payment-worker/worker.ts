@@ -11,19 +11,17 @@ import { PaymentCreated, type PaymentResult } from "../../shared/events.ts";
 import { Headers, Topics } from "../../shared/topics.ts";
 import type { Sql } from "../../shared/db/client.ts";
 import { FatalError, PoisonError, RetryableError, defineWorker, jsonDecoder, type EngineLog, type HandlerContext } from "../engine/index.ts";
-import type { AuditCompletion, AuditDoc, ExchangeOutcome } from "./audit.ts";
+import type { AuditWrite, ExchangeOutcome, RequestDoc } from "./audit.ts";
 import type { Answer, Call, Gateway } from "./gateway.ts";
 import { decideError, decideIntent, decideLookupError, decisiveIntent, type Decision } from "./outcome.ts";
-import { chargeOf, firstCall, idempotencyKeyOf, shouldMintKey, type Attempt } from "./plan.ts";
+import { chargeOf, firstCall, idempotencyKeyOf, keyStillReplays, shouldMintKey, type Attempt } from "./plan.ts";
 import { loadPayment, nextIdempotencyKey, recordFailure, settle, type PaymentRow } from "./settle.ts";
 
 export interface PaymentWorkerDeps {
   readonly sql: Sql;
   readonly gateway: Gateway;
-  /** Stores write-ahead audit documents (the request waits for it). */
-  readonly writeAudit: (docs: AuditDoc[]) => Promise<void>;
-  /** Writes the answers into them (the offset waits for it). */
-  readonly completeAudit: (done: AuditCompletion[]) => Promise<void>;
+  /** Stores journal entries (a request waits for its own) and answered exchanges (a decision waits for its own). */
+  readonly writeAudit: (writes: AuditWrite[]) => Promise<void>;
   /** Called after a commit that wrote a PaymentResult outbox row (wakes the relay). */
   readonly notifyOutbox: () => void;
   readonly log: EngineLog;
@@ -58,20 +56,23 @@ const ofSearch = (a: Answer): Verdict => {
   return pi ? verdict(decideIntent(pi)) : { outcome: "not_found" };
 };
 
-/** One handling of one message: its exchanges, and the audit completions its outcome must wait for. */
-type Run = { row: PaymentRow; attempt: Attempt; ctx: HandlerContext; answered: Promise<void>[] };
+/** One handling of one message. */
+type Run = { row: PaymentRow; attempt: Attempt; ctx: HandlerContext };
 
 export const paymentWorker = (deps: PaymentWorkerDeps) =>
-  defineWorker<PaymentCreated>(({ sink, groupSink }) => {
-    const ahead = groupSink<AuditDoc>({ name: "audit", maxItems: 500, write: deps.writeAudit });
-    const answers = sink<AuditCompletion>({ name: "audit-answers", maxItems: 500, maxWaitMs: 50, write: deps.completeAudit });
+  defineWorker<PaymentCreated>(({ groupSink }) => {
+    // A group sink: written at once when idle, batched when busy, so waiting on it costs a round trip, not a timer.
+    const audit = groupSink<AuditWrite>({ name: "audit", maxItems: 500, write: deps.writeAudit });
     const now = deps.now ?? Date.now;
 
-    /** One HTTP exchange: its document is stored before the request goes out and completed after. */
+    /**
+     * One HTTP exchange: its document is stored before the request goes out, and its answer
+     * before anything acts on it, so a payment is never decided on an answer the audit lacks.
+     */
     async function exchange(run: Run, call: Call, judge: (a: Answer) => Verdict): Promise<{ answer: Answer; decision?: Decision }> {
       const { row, ctx } = run;
       const replay = ctx.message.headers[Headers.replay];
-      const doc: AuditDoc = {
+      const doc: RequestDoc = {
         _id: `ex_${randomUUID()}`,
         paymentId: row.id,
         merchantId: row.merchant_id,
@@ -81,24 +82,21 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
         gateway: "stripe",
         operation: call.op,
         request: deps.gateway.describe(call),
-        response: null,
         startedAt: new Date(),
-        durationMs: null,
-        outcome: null,
       };
-      await ahead.add(doc);
+      await audit.add({ journal: doc });
       const answer = await deps.gateway.send(call, doc._id);
       const { outcome, decision } = judge(answer);
-      run.answered.push(
-        answers.add({
-          _id: doc._id,
+      await audit.add({
+        answered: {
+          ...doc,
           response: { ...answer.response, replayed: answer.replayed },
           durationMs: Math.round(answer.durationMs * 10) / 10,
           outcome,
           ...(decision?.kind === "denied" ? { declineCode: decision.declineCode } : {}),
           ...(decision?.kind === "retry" || decision?.kind === "fatal" ? { error: decision.reason } : {}),
-        }),
-      );
+        },
+      });
       return { answer, ...(decision ? { decision } : {}) };
     }
 
@@ -112,8 +110,10 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
       let searchedEmpty = false;
       if (first.op === "search") {
         const { answer, decision } = await exchange(run, first, ofSearch);
-        if (decision) return { decision, intentId: decisiveIntent(answer.intents)?.id ?? null, mintKey: false };
-        searchedEmpty = true; // the gateway has no intent for this payment: a create may go out
+        // A failed look-up says nothing; only a young payment's key still guards the create (plan.ts).
+        const lookupFailed = answer.error !== undefined && decision?.kind === "retry";
+        if (decision && !(lookupFailed && keyStillReplays(row, now()))) return { decision, intentId: decisiveIntent(answer.intents)?.id ?? null, mintKey: false };
+        searchedEmpty = !lookupFailed; // the gateway has no intent for this payment: a create may go out
       }
       const create: Call = { op: "create", idempotencyKey: idempotencyKeyOf(row), charge: chargeOf(row) };
       const { answer, decision } = await exchange(run, create, ofCreate);
@@ -145,21 +145,16 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
           replay: ctx.message.headers[Headers.replay] !== undefined,
           firstFailureAt: Number.isFinite(firstFailure) && firstFailure > 0 ? firstFailure : null,
         };
-        const run: Run = { row, attempt, ctx, answered: [] };
+        const run: Run = { row, attempt, ctx };
         const { decision, intentId, mintKey } = await resolve(run);
         deps.onDecision?.(decision.kind);
         if (decision.kind === "retry" || decision.kind === "fatal") {
           const error = `attempt ${ctx.attempt}: ${decision.reason}`;
           if (mintKey) await nextIdempotencyKey(deps.sql, row.id, row.gateway_key_seq, `${error}; the gateway has no intent and replays a stored error, so the next attempt uses a new idempotency key`);
           else await recordFailure(deps.sql, row.id, error, intentId);
-          // On record before the message moves to a retry tier or the DLQ.
-          await Promise.all(run.answered);
           deps.log.warn({ paymentId: row.id, correlationId, attempt: ctx.attempt, reason: decision.reason, mintKey }, `gateway ${decision.kind}`);
           throw decision.kind === "fatal" ? new FatalError(decision.reason) : new RetryableError(decision.reason);
         }
-        // The offset waits for the answers' audit; the payment does not (an audit-store outage
-        // slows commits, bounded by the engine's backpressure, and never blocks decisions).
-        for (const p of run.answered) ctx.defer(p);
 
         const result: PaymentResult = {
           v: 1,

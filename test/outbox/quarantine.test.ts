@@ -4,13 +4,12 @@
  * is quarantined as a dead letter with its error, counted, alerted, and the
  * payments behind it keep flowing; a broker outage is waited out, never quarantined.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { allComponents } from "../../infra/stack/components/index.ts";
 import { OUTBOX_QUARANTINE } from "../../shared/topics.ts";
 import { endpoints } from "../setup/endpoints.ts";
 import { createPayment, db, eventually, mongo, waitFinal } from "../payments/support.ts";
 
-afterAll(() => Promise.all([db.end(), mongo.close()]));
 
 const relayMetric = async (name: string) => {
   const text = await (await fetch(`http://127.0.0.1:${endpoints.METRICS_PORTS["outbox-relay"]}/metrics`)).text();

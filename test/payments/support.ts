@@ -5,6 +5,10 @@ import { DEV_MERCHANT_KEY } from "../../infra/stack/components/index.ts";
 import { endpoints, postPayment, publicFetch } from "../setup/endpoints.ts";
 import { runNode } from "../streams/kafka-tools.ts";
 
+/**
+ * One pool and one audit-store client for every test file that imports this module: bun runs
+ * the files in one process, so no file may end them (they close when the run ends).
+ */
 export const db = postgres(endpoints.DATABASE_URL, { max: 4, onnotice: () => {} });
 export const mongo = new MongoClient(endpoints.MONGO_URL, { serverSelectionTimeoutMS: 5_000 });
 export const sim = endpoints.STRIPE_API_BASE;
@@ -45,7 +49,15 @@ export const setFaults = (faults: Record<string, unknown>) => simAdmin("faults",
 export const clearFaults = () => simAdmin("faults", { method: "DELETE" });
 export const chargesOf = async (paymentId: string) => ((await simAdmin(`charges/${paymentId}`)) as { charges: number; attempts: number }).charges;
 
-export type AuditDoc = { _id: string; paymentId: string; attempt: number; outcome: string; correlationId: string | null; request: { params: Record<string, unknown> } };
+export type AuditDoc = {
+  _id: string;
+  paymentId: string;
+  attempt: number;
+  outcome: string | null;
+  correlationId: string | null;
+  startedAt: Date;
+  request: { method: string; params: Record<string, unknown> };
+};
 export const auditOf = (paymentIds: string[]) =>
   mongo.db().collection<AuditDoc>("gateway_attempts").find({ paymentId: { $in: paymentIds } }).toArray();
 
@@ -67,47 +79,43 @@ export async function gatewayRequests(paymentIds: string[]): Promise<GatewayRequ
   return out;
 }
 
-/** Polls until `check` returns a value (not undefined), or fails naming `what`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(200);
-  }
-}
+export { eventually } from "../setup/wait.ts";
 
-export type ExchangeDoc = { _id: string; paymentId: string; operation: string; response: { status: number | null } | null; outcome: string | null };
+export type ExchangeDoc = { _id: string; paymentId: string; operation: string; response: { status: number | null }; outcome: string };
 
 /**
  * The gateway's request log against the audit store, request by request: each request the
- * gateway received carries an exchange id naming exactly one audit document, whose recorded
- * answer is what the gateway sent (no answer where the gateway reset or held the connection).
- * Returns the problems found; waits for the answers of in-flight exchanges to be stored.
+ * gateway received carries an exchange id with a journal entry written before it was sent,
+ * and, once answered, exactly one audit document whose recorded answer is what the gateway
+ * sent (none where the gateway reset or held the connection). A journal entry with no
+ * audit document is an exchange the worker was killed in the middle of: counted in
+ * `interrupted`, not a problem by itself. Waits for in-flight answers.
  */
-export async function auditAgainstGateway(paymentIds: string[], timeoutMs = 10_000): Promise<string[]> {
+export async function auditAgainstGateway(paymentIds: string[], timeoutMs = 10_000): Promise<{ problems: string[]; interrupted: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const requests = await gatewayRequests(paymentIds);
+    const journal = new Set((await mongo.db().collection<{ _id: string }>("gateway_requests").find({ paymentId: { $in: paymentIds } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     const docs = await mongo.db().collection<ExchangeDoc>("gateway_attempts").find({ paymentId: { $in: paymentIds } }).toArray();
     const byId = new Map(docs.map((d) => [d._id, d]));
     const problems: string[] = [];
     const seen = new Map<string, number>();
+    let interrupted = 0;
     for (const r of requests) {
       if (r.exchangeId === null) { problems.push(`request #${r.seq} ${r.method} ${r.path} carries no exchange id`); continue; }
       seen.set(r.exchangeId, (seen.get(r.exchangeId) ?? 0) + 1);
+      if (!journal.has(r.exchangeId)) problems.push(`request #${r.seq} (${r.exchangeId}) was sent without a journal entry`);
       const doc = byId.get(r.exchangeId);
-      if (!doc) { problems.push(`request #${r.seq} (${r.exchangeId}) has no audit document`); continue; }
-      const recorded = doc.response?.status ?? null;
+      if (!doc) { interrupted++; continue; }
+      const recorded = doc.response.status;
       // A reset never answers; a held connection answers after the client gave up, or in time.
       const ok = r.status === "reset" ? recorded === null : r.fault?.startsWith("hang") ? recorded === null || recorded === r.status : recorded === r.status;
       if (!ok) problems.push(`request #${r.seq} (${r.exchangeId}): gateway sent ${r.status}${r.fault ? ` (${r.fault})` : ""}, audit says ${recorded}`);
     }
     for (const [id, n] of seen) if (n > 1) problems.push(`exchange ${id} reached the gateway ${n} times`);
     // A document without a request: it never reached the gateway, so no answer can be on record.
-    for (const d of docs) if (!seen.has(d._id) && d.response?.status != null) problems.push(`audit document ${d._id} records an answer the gateway never sent`);
-    if (problems.length === 0 || Date.now() > deadline) return problems;
+    for (const d of docs) if (!seen.has(d._id) && d.response.status !== null) problems.push(`audit document ${d._id} records an answer the gateway never sent`);
+    if ((problems.length === 0 && interrupted === 0) || Date.now() > deadline) return { problems, interrupted };
     await Bun.sleep(200);
   }
 }
