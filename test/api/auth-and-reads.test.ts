@@ -3,6 +3,7 @@
  * read-after-write through the replica.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eventually } from "../setup/wait.ts";
 import { createHarness, validBody, type Harness } from "./harness.ts";
 
 let h: Harness;
@@ -78,11 +79,10 @@ describe("GET /v1/payments/{id}", () => {
     await h.primary`UPDATE payments SET last_error = 'gateway timeout; parked in DLQ' WHERE id = ${stuck.json.id}`;
     // Reads come from the replica, which shows the update once it has replayed it.
     await waitForReplica(h, denied.json.id, "DENIED");
-    for (let i = 0; i < 100; i++) {
+    await eventually(`the replica to show ${stuck.json.id}'s last error`, async () => {
       const r = await h.replica`SELECT last_error FROM payments WHERE id = ${stuck.json.id}`;
-      if (r[0]?.last_error) break;
-      await Bun.sleep(20);
-    }
+      return Boolean(r[0]?.last_error);
+    }, 5_000, 20);
     const d = await h.call("GET", `/v1/payments/${denied.json.id}`);
     const s = await h.call("GET", `/v1/payments/${stuck.json.id}`);
     expect(d.json).toMatchObject({ status: "DENIED", decline_code: "insufficient_funds" });
@@ -174,11 +174,9 @@ describe("GET /v1/payments", () => {
   });
 });
 
-async function waitForReplica(hh: Harness, id: string, status?: string) {
-  for (let i = 0; i < 100; i++) {
+function waitForReplica(hh: Harness, id: string, status?: string): Promise<boolean> {
+  return eventually(`the replica to show ${id}${status ? ` as ${status}` : ""}`, async () => {
     const rows = await hh.replica`SELECT status FROM payments WHERE id = ${id}`;
-    if (rows.length && (!status || rows[0]!.status === status)) return;
-    await Bun.sleep(20);
-  }
-  throw new Error(`replica never caught up with ${id}`);
+    return rows.length > 0 && (!status || rows[0]!.status === status);
+  }, 5_000, 20);
 }

@@ -23,6 +23,16 @@ const digitsOf = (s: string) =>
     })
     .join("");
 
+/**
+ * A raw body whose description is the PAN spelled digit by digit as JSON escapes
+ * ("\u0034\u0032…"): the bytes sent never hold the PAN's digit run; only parsing the JSON
+ * turns the escapes into it.
+ */
+function escapedPanBody(): string {
+  const escaped = [...PAN].map((d) => `\\u${d.codePointAt(0)!.toString(16).padStart(4, "0")}`).join("");
+  return JSON.stringify({ ...validBody(), description: "ESCAPED" }).replace('"ESCAPED"', `"${escaped}"`);
+}
+
 const placements: [string, (b: any) => unknown, string][] = [
   ["description, spaced", (b) => ({ ...b, description: "card 4242 4242 4242 4242 exp 12/30" }), "description"],
   ["customer.name, dashed", (b) => ({ ...b, customer: { ...b.customer, name: "4000-0566-5566-5556" } }), "customer.name"],
@@ -34,7 +44,6 @@ const placements: [string, (b: any) => unknown, string][] = [
   ["amount as a number", (b) => ({ ...b, amount: Number(PAN) }), "amount"],
   ["Amex 15 digits", (b) => ({ ...b, description: "378282246310005" }), "description"],
   ["after another number", (b) => ({ ...b, description: "ref 12 4242 4242 4242 4242" }), "description"],
-  ["escaped in JSON", (b) => ({ ...b, description: "\u0034242424242424242" }), "description"],
   // Spellings that once got through: other separators, non-ASCII digits, digits glued to letters.
   ["dotted", (b) => ({ ...b, description: "4242.4242.4242.4242" }), "description"],
   ["slashed with spaces", (b) => ({ ...b, description: "4242 / 4242 / 4242 / 4242" }), "description"],
@@ -61,6 +70,22 @@ describe("card numbers are refused", () => {
     expect(stored[0]!.n).toBe(0);
   });
 
+  test("a PAN written as JSON \\u escapes in the raw body -> 400 naming the field, not stored", async () => {
+    const raw = escapedPanBody();
+    expect(raw).toContain("\\u0034\\u0032\\u0034\\u0032");
+    expect(raw).not.toContain("4242");
+    expect(JSON.parse(raw).description).toBe(PAN);
+    const marker = `card-test-${crypto.randomUUID()}`;
+    const res = await h.call("POST", "/v1/payments", { raw, headers: { "content-type": "application/json" }, idem: marker });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("card_data_not_allowed");
+    expect(res.json.error.param).toBe("description");
+    expect(digitsOf(res.text)).not.toContain(PAN);
+    expect(res.text).not.toContain("\\u0034\\u0032");
+    const stored = await h.primary`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = ${marker}`;
+    expect(stored[0]!.n).toBe(0);
+  });
+
   test("a PAN in a huge JSON number (beyond double precision) is caught from the raw text", async () => {
     const raw = JSON.stringify(validBody()).replace('"amount":1999', '"amount":4242424242424242428');
     const res = await h.call("POST", "/v1/payments", { raw, headers: { "content-type": "application/json" } });
@@ -82,6 +107,7 @@ describe("card numbers are refused", () => {
     // Only rows written from here on: the whole outbox grows without bound (benchmarks).
     const before = (await h.primary`SELECT coalesce(max(id), 0) AS id FROM outbox`)[0]!.id as string;
     for (const [, place] of placements) await h.create(place(validBody()));
+    await h.call("POST", "/v1/payments", { raw: escapedPanBody(), headers: { "content-type": "application/json" } });
     const dump = await h.primary`
       SELECT coalesce(string_agg(p::text, ''), '') AS t FROM payments p WHERE merchant_id = ${h.merchantA.merchantId}`;
     const outbox = await h.primary`SELECT coalesce(string_agg(o::text, ''), '') AS t FROM outbox o WHERE id > ${before}`;
@@ -91,6 +117,8 @@ describe("card numbers are refused", () => {
       expect(digitsOf(outbox[0]!.t)).not.toContain(pan);
       expect(digitsOf(logs)).not.toContain(pan);
     }
+    // Nor the escaped spelling, which holds none of the digits as digits.
+    for (const text of [dump[0]!.t, outbox[0]!.t, logs]) expect(text).not.toContain("\\u0034\\u0032\\u0034\\u0032");
   });
 
   test("digit runs that are not card numbers are accepted", async () => {

@@ -10,6 +10,7 @@ import { idempotencyLockId } from "../../api/idempotency/fingerprint.ts";
 import { purgeExpiredIdempotencyKeys } from "../../api/idempotency/purge.ts";
 import { createLogger } from "../../api/observability/logger.ts";
 import { buildApi } from "../../api/wiring.ts";
+import { eventually } from "../setup/wait.ts";
 import { createHarness, testDatabaseUrls, validBody, type Harness } from "./harness.ts";
 
 let h: Harness;
@@ -174,11 +175,10 @@ describe("in flight", () => {
     child.kill("SIGKILL");
     await child.exited;
     // Postgres notices the dead client and rolls its transaction back.
-    let status = 409;
-    for (let i = 0; i < 50 && status === 409; i++) {
-      status = (await h.create(validBody(), { idem: k })).status;
-      if (status === 409) await Bun.sleep(100);
-    }
+    const status = await eventually("the key no longer in use", async () => {
+      const s = (await h.create(validBody(), { idem: k })).status;
+      return s === 409 ? undefined : s;
+    }, 5_000, 100);
     expect(status).toBe(201);
   });
 

@@ -5,6 +5,7 @@
  * must describe what is stored, not what is accepted today.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { eventually } from "../setup/wait.ts";
 import { createHarness, validBody, type Harness } from "./harness.ts";
 
 let h: Harness;
@@ -13,15 +14,12 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** Polls until `done` holds for the answer (the replica may trail the update), or the deadline. */
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+/** Reads until `done` holds for the answer (the replica may trail the update). */
+const until = <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean): Promise<T> =>
+  eventually(what, async () => {
     const v = await read();
-    if (done(v) || Date.now() > deadline) return v;
-    await Bun.sleep(25);
-  }
-}
+    return done(v) ? v : undefined;
+  }, 10_000, 25);
 
 test("a payment stored under older, looser rules still reads back by id and in lists", async () => {
   const created = await h.create(validBody());
@@ -32,12 +30,14 @@ test("a payment stored under older, looser rules still reads back by id and in l
     UPDATE payments SET customer_email = ${legacy.email}, customer_name = ${legacy.name}, description = ${"a\u0001b"}
      WHERE id = ${created.json.id}`;
   const one = await until(
+    "the stored payment read back by id",
     () => h.call("GET", `/v1/payments/${created.json.id}`),
     (r) => r.status !== 200 || r.json.customer.name === legacy.name,
   );
   expect(one.status).toBe(200);
   expect(one.json).toMatchObject({ id: created.json.id, customer: legacy, description: "a\u0001b" });
   const page = await until(
+    "the stored payment in the list",
     () => h.call("GET", "/v1/payments?limit=100"),
     (r) => r.status !== 200 || r.json.data.some((p: any) => p.customer.name === legacy.name),
   );

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { checkEvent, PaymentCreated } from "../../shared/events.ts";
 import { Topics } from "../../shared/topics.ts";
+import { eventually } from "../setup/wait.ts";
 import { createHarness, validBody, type Harness } from "./harness.ts";
 
 let h: Harness;
@@ -42,8 +43,7 @@ test("creating a payment wakes the relay: NOTIFY outbox with the topic, after th
   try {
     await h.create();
     // Other writers (the payment worker's results) notify on the same channel meanwhile.
-    for (let i = 0; i < 100 && !got.includes(Topics.paymentsCreated); i++) await Bun.sleep(20);
-    expect(got).toContain(Topics.paymentsCreated);
+    await eventually(`a NOTIFY outbox naming ${Topics.paymentsCreated}`, () => got.includes(Topics.paymentsCreated), 2_000, 20);
   } finally {
     await listener.unlisten();
   }

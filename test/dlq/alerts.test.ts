@@ -13,6 +13,7 @@ import { Headers } from "../../shared/topics.ts";
 import { createAlerter } from "../../streams/dlq-consumer/alerts.ts";
 import { createDlqMetrics } from "../../streams/dlq-consumer/metrics.ts";
 import { prepareTestDatabase, testDatabaseUrls } from "../api/harness.ts";
+import { eventually } from "../setup/wait.ts";
 
 let sql: Sql;
 let store: DeadLetterStore;
@@ -41,10 +42,22 @@ async function storeDeadLetters(n: number): Promise<string[]> {
   return ids;
 }
 
-/** A DLQ consumer's alerter whose "SMTP server" records mails and takes 200 ms to accept each. */
+type Round = "busy" | "none" | "mailed";
+
+/**
+ * A DLQ consumer's alerter whose "SMTP server" records mails and takes 200 ms to accept each
+ * (so the consumers' rounds overlap), and the outcome of each of its alert rounds, in order.
+ */
 function consumer(mails: SendMailOptions[]) {
-  return createAlerter({
-    store,
+  const rounds: Round[] = [];
+  const alerter = createAlerter({
+    store: {
+      alertUnalerted: async (listed, send) => {
+        const outcome = await store.alertUnalerted(listed, send);
+        rounds.push(outcome === "busy" || outcome === "none" ? outcome : "mailed");
+        return outcome;
+      },
+    },
     send: async (mail) => {
       await Bun.sleep(200);
       mails.push(mail);
@@ -56,6 +69,24 @@ function consumer(mails: SendMailOptions[]) {
     metrics: createDlqMetrics(new Registry()),
     log: createLogger("dlq-alert-test", "silent"),
   });
+  return { ...alerter, rounds };
+}
+
+/**
+ * Tells every consumer of new dead letters and waits until each is done with it: it has run a
+ * round since, and its newest round did not find the lock busy. A busy round schedules another;
+ * a round that mailed or found nothing schedules none. So when this returns, no consumer has a
+ * round pending and no further mail can come from this notice.
+ */
+async function notifyAll(consumers: ReturnType<typeof consumer>[]): Promise<void> {
+  const before = consumers.map((c) => c.rounds.length);
+  for (const c of consumers) c.notify();
+  await eventually(
+    "every consumer's alert rounds to end with one that was not busy",
+    () => consumers.every((c, i) => c.rounds.length > before[i]! && c.rounds.at(-1) !== "busy"),
+    10_000,
+    20,
+  );
 }
 
 test("three DLQ consumers told of the same dead letters send one alert mail that lists them all", async () => {
@@ -63,16 +94,14 @@ test("three DLQ consumers told of the same dead letters send one alert mail that
   const consumers = [consumer(mails), consumer(mails), consumer(mails)];
   try {
     const first = await storeDeadLetters(5);
-    for (const c of consumers) c.notify();
-    await Bun.sleep(1_500);
+    await notifyAll(consumers);
     expect(mails.length).toBe(1);
     expect(mails[0]!.subject).toContain("5 new dead letters");
     for (const id of first) expect(String(mails[0]!.text)).toContain(`#${id} `);
 
     // A second burst after the interval: one more mail, with only the new ones.
     const second = await storeDeadLetters(2);
-    for (const c of consumers) c.notify();
-    await Bun.sleep(1_500);
+    await notifyAll(consumers);
     expect(mails.length).toBe(2);
     expect(mails[1]!.subject).toContain("2 new dead letters");
     for (const id of second) expect(String(mails[1]!.text)).toContain(`#${id} `);

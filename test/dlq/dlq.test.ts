@@ -20,11 +20,12 @@ import {
   produceResults,
   seedMerchant,
   seedPayments,
+  settled,
   startService,
   uniqueName,
-  waitUntil,
   type Proc,
 } from "../notifications/tools.ts";
+import { eventually } from "../setup/wait.ts";
 
 const run = uniqueName("dlq").replace(/\./g, "-");
 const topic = `it.dlq.${run}`;
@@ -33,13 +34,15 @@ const mail = mailpit();
 const procs: Proc[] = [];
 let sql: Sql;
 let merchantId: string;
+let notifier: Proc;
 let dlqConsumer: Proc;
 
 beforeAll(async () => {
   sql = await openDb();
   merchantId = await seedMerchant(sql, "Dead Letter Shop");
   createTopics(topic);
-  procs.push(startService("notification-worker", { SOURCE_TOPIC: topic, GROUP_ID: `${topic}.g` }));
+  notifier = startService("notification-worker", { SOURCE_TOPIC: topic, GROUP_ID: `${topic}.g` });
+  procs.push(notifier);
   dlqConsumer = startService("dlq-consumer", { DLQ_TOPICS: dlqTopic(topic), GROUP_ID: `${topic}.dlq.g`, ALERT_INTERVAL_MS: "1500", OPS_ALERT_EMAIL: opsEmail });
   procs.push(dlqConsumer);
 });
@@ -50,7 +53,7 @@ afterAll(async () => {
 
 const deadLettersOf = (key: string) => sql`SELECT * FROM dead_letters WHERE topic = ${dlqTopic(topic)} AND key = ${key} ORDER BY id`;
 const waitDeadLetters = (key: string, n = 1) =>
-  waitUntil(`${n} dead letter(s) for ${key}`, async () => {
+  eventually(`${n} dead letter(s) for ${key}`, async () => {
     const rows = await deadLettersOf(key);
     return rows.length >= n ? rows : undefined;
   }, 60_000);
@@ -70,7 +73,7 @@ test("a poison message is stored as a dead letter, logged at error level, and an
   expect(alert?.level).toBe(50);
   expect(alert?.correlationId).toBe(`corr-poison-${run}`);
 
-  const mails = await waitUntil("the ops alert mail", async () => {
+  const mails = await eventually("the ops alert mail", async () => {
     const m = await mail.search(`to:"${opsEmail}"`);
     return m.some((x) => x.Subject.includes("dead letter")) ? m : undefined;
   }, 30_000);
@@ -114,7 +117,12 @@ test("a dead letter of a PENDING payment shows on the payment as last_error; a b
     expect(pay!.last_error).toContain("simulator outage: 503");
     expect(pay!.last_error).toContain("exhausted");
   }
-  await Bun.sleep(4_000); // > 2 alert intervals
+  // An alert marks what it listed only after the SMTP server accepted it, in the same
+  // transaction: once all three are marked, every mail that could list one of them is in.
+  await eventually("the three dead letters alerted", async () => {
+    const [r] = await sql`SELECT count(*)::int AS n FROM dead_letters WHERE topic = ${dlqTopic(topic)} AND key IN ${sql(pending.map((p) => p.paymentId))} AND alerted_at IS NOT NULL`;
+    return r!.n === pending.length;
+  }, 30_000);
   const after = await mail.search(`to:"${opsEmail}"`);
   const burstMails = after.length - before;
   expect(burstMails).toBe(1);
@@ -149,11 +157,14 @@ test("replay after fixing the cause (CLI): an outbox row for the first retry tie
 
   // The relay publishes the outbox row; the worker sends the mail.
   procs.push(startService("outbox-relay", { SERVICE_NAME: `relay-${run}` }));
-  const fixedMail = await waitUntil("the mail after replay", async () => {
+  await eventually("the mail after replay", async () => {
     const m = await mail.search(`message-id:"${missing}-approved@payments.local"`);
     return m.length ? m : undefined;
   }, 60_000);
-  expect(fixedMail.length).toBe(1);
+  // The worker has finished the replayed record (on the first retry tier), committed it and
+  // holds nothing: nothing is left that could send the mail a second time.
+  await settled(notifier, retryTopic(topic, "1s"), 1);
+  expect((await mail.search(`message-id:"${missing}-approved@payments.local"`)).length).toBe(1);
 }, 150_000);
 
 test("a poison pill replayed through /ops keeps its exact bytes through the outbox relay, and dies again marked as a replay", async () => {

@@ -6,6 +6,7 @@ import { afterAll, expect, test } from "bun:test";
 import postgres from "postgres";
 import { Topics, dlqTopic } from "../../shared/topics.ts";
 import { endpoints } from "../setup/endpoints.ts";
+import { eventually } from "../setup/wait.ts";
 import { produce } from "../streams/kafka-tools.ts";
 import { createPayment, waitFinal } from "../payments/support.ts";
 
@@ -30,11 +31,10 @@ test.each([Topics.paymentsCreated, Topics.paymentsResults])("poison on %s is dea
   expect((await waitFinal([payment.id], 30_000)).get(payment.id)).toBe("APPROVED");
 
   const keys = poison.map((p) => p.key);
-  let stored: { key: string; error_class: string; original_topic: string }[] = [];
-  for (let i = 0; i < 150 && stored.length < keys.length; i++) {
-    stored = await db`SELECT key, error_class, original_topic FROM dead_letters WHERE key = ANY(${keys}) AND topic = ${dlqTopic(topic)}`;
-    if (stored.length < keys.length) await Bun.sleep(200);
-  }
+  const stored = await eventually(`${keys.length} dead letters on ${dlqTopic(topic)}`, async () => {
+    const rows = await db<{ key: string; error_class: string; original_topic: string }[]>`SELECT key, error_class, original_topic FROM dead_letters WHERE key = ANY(${keys}) AND topic = ${dlqTopic(topic)}`;
+    return rows.length >= keys.length ? rows : undefined;
+  }, 30_000);
   expect(stored.map((s) => s.key).sort()).toEqual([...keys].sort());
   for (const s of stored) {
     expect(s.error_class).toBe("PoisonError");

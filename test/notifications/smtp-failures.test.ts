@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { CACHE_BIN } from "../../infra/stack/paths.ts";
 import type { Sql } from "../../shared/db/client.ts";
 import { stopped } from "../streams/kafka-tools.ts";
-import { createTopics, kill, mailpit, openDb, produceResults, seedMerchant, seedPayments, stackMailpit, startService, uniqueName, waitUntil, type Proc } from "./tools.ts";
+import { total } from "../setup/metrics.ts";
+import { eventually } from "../setup/wait.ts";
+import { createTopics, kill, mailpit, openDb, produceResults, seedMerchant, seedPayments, settled, stackMailpit, startService, uniqueName, type Proc } from "./tools.ts";
 
 const procs: Proc[] = [];
 let sql: Sql;
@@ -42,7 +44,7 @@ test("Mailpit stopped for a while: sends retry through the tiers and all arrive 
     stackMailpit("stop");
     produceResults(topic, results);
     // First delivery and the 1 s tier both fail while Mailpit is down.
-    await waitUntil("two failed attempts per mail", async () => {
+    await eventually("two failed attempts per mail", async () => {
       const rows = await rowsOf(ids);
       return rows.length === 5 && rows.every((r) => r.attempts >= 2 && r.state === "claimed") ? rows : undefined;
     }, 45_000);
@@ -53,10 +55,18 @@ test("Mailpit stopped for a while: sends retry through the tiers and all arrive 
   }
   // The 10 s tier delivers them.
   const mail = mailpit();
-  const got = await waitUntil("all 5 mails after Mailpit returned", async () => {
+  await eventually("all 5 mails after Mailpit returned", async () => {
     const m = await mail.search(`to:"${run}-"`);
     return m.length >= 5 ? m : undefined;
   }, 60_000, 500);
+  // Each notification leaves "claimed" only once its last send is over (sent, or failed for
+  // good), and the worker then holds and owes nothing: no send is left to add a sixth mail.
+  await eventually("every notification out of claimed", async () => {
+    const rows = await rowsOf(ids);
+    return rows.length === 5 && rows.every((r) => r.state !== "claimed");
+  }, 30_000);
+  await settled(worker, topic, 5);
+  const got = await mail.search(`to:"${run}-"`);
   expect(new Set(got.map((m) => m.MessageID))).toEqual(new Set(ids.map((id) => `${id}-approved@payments.local`)));
   expect(got.length).toBe(5);
   const after = await rowsOf(ids);
@@ -84,7 +94,7 @@ test("an address the server rejects permanently (550) is recorded as failed and 
   );
   try {
     const strictApi = `http://127.0.0.1:${httpPort}`;
-    await waitUntil("the strict Mailpit", () => fetch(`${strictApi}/readyz`).then((r) => r.ok, () => false), 15_000);
+    await eventually("the strict Mailpit", () => fetch(`${strictApi}/readyz`).then((r) => r.ok, () => false), 15_000);
     const run = uniqueName("reject").replace(/\./g, "-");
     const topic = `it.notify.${run}`;
     createTopics(topic);
@@ -97,14 +107,19 @@ test("an address the server rejects permanently (550) is recorded as failed and 
     produceResults(topic, [bad!, good!]);
 
     const strictMail = mailpit(strictApi);
-    await waitUntil("the accepted mail", async () => ((await strictMail.search(`to:"${run}@accepted.example"`)).length === 1 ? true : undefined), 60_000);
-    const failed = await waitUntil("the rejection recorded", async () => {
+    await eventually("the accepted mail", async () => ((await strictMail.search(`to:"${run}@accepted.example"`)).length === 1 ? true : undefined), 60_000);
+    const failed = await eventually("the rejection recorded", async () => {
       const [r] = await rowsOf([bad!.paymentId]);
       return r?.state === "failed" ? r : undefined;
     }, 60_000);
     expect(failed.last_error).toContain("550");
-    // Longer than the first retry tier (1 s): a retried send would have bumped attempts by now.
-    await Bun.sleep(3_000);
+    // Both records finished, committed, nothing held, and none of them routed to a retry tier or
+    // the DLQ: no retried send can still come to bump the attempts.
+    const m = await settled(worker, topic, 2);
+    expect(total(m, "stream_messages_handled_total", { topic })).toBe(2);
+    expect(total(m, "stream_messages_retried_total")).toBe(0);
+    expect(total(m, "stream_messages_dead_lettered_total")).toBe(0);
+    expect(total(m, "notifications_failed_total", { kind: "rejected" })).toBe(1);
     const [still] = await rowsOf([bad!.paymentId]);
     expect(still).toMatchObject({ state: "failed", attempts: 1 });
     expect(worker.logs().filter((l) => l.paymentId === bad!.paymentId && l.msg === "recipient rejected permanently; recorded, not retried").length).toBe(1);

@@ -1,7 +1,8 @@
 /**
  * Shared helpers for the notification and DLQ integration tests: seed merchants and final
  * payments in Postgres, produce PaymentResult events, run the Node workers as child processes
- * (so they can be SIGKILLed) with their JSON logs in a file, and read Mailpit's API.
+ * (so they can be SIGKILLed) with their JSON logs in a file, read their /metrics (to know when
+ * they are done), and read Mailpit's API.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
@@ -11,6 +12,8 @@ import { createDb, type Sql } from "../../shared/db/client.ts";
 import { migrate } from "../../shared/db/migrate.ts";
 import type { PaymentResult } from "../../shared/events.ts";
 import { endpoints } from "../setup/endpoints.ts";
+import { highest, scrapeMetrics, total, type Sample } from "../setup/metrics.ts";
+import { eventually } from "../setup/wait.ts";
 import { NODE, ROOT, produce, stopped, uniqueName } from "../streams/kafka-tools.ts";
 
 export { produce, stopped, uniqueName };
@@ -112,14 +115,30 @@ export async function kill(p: Proc | undefined, signal: NodeJS.Signals = "SIGKIL
   return code;
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(everyMs);
-  }
+/** The port of a service started with METRICS_PORT=0, from its "ready" log line. */
+export function metricsPortOf(p: Proc): Promise<number> {
+  return eventually(`the ready line (with its metrics port) in ${p.logFile}`, () => {
+    const port = p.logs().find((l) => typeof l.metricsPort === "number")?.metricsPort;
+    return typeof port === "number" ? port : undefined;
+  }, 60_000);
+}
+
+/**
+ * Waits until a stream worker is done with what it was given: at least `records` records of
+ * `topic` finished (handled, sent to a retry tier or dead-lettered), nothing in flight, queued
+ * or held, and every record it received committed (stream_commit_lag 0 on every partition).
+ * From then on nothing it received can act again (send, retry, be redelivered), so a count
+ * taken now is final. Returns the metrics it read, for the test's own assertions.
+ */
+export async function settled(p: Proc, topic: string, records: number, timeoutMs = 60_000): Promise<Sample[]> {
+  const url = `http://127.0.0.1:${await metricsPortOf(p)}/metrics`;
+  return eventually(`${records} record(s) of ${topic} finished and committed, nothing in flight`, async () => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`the worker logging to ${p.logFile} exited`);
+    const m = await scrapeMetrics(url);
+    const finished = ["stream_messages_handled_total", "stream_messages_retried_total", "stream_messages_dead_lettered_total"].reduce((n, name) => n + total(m, name, { topic }), 0);
+    const idle = total(m, "stream_messages_unfinished") === 0 && total(m, "stream_messages_buffered") === 0 && highest(m, "stream_commit_lag") === 0;
+    return finished >= records && idle ? m : undefined;
+  }, timeoutMs);
 }
 
 export type MailSummary = { ID: string; MessageID: string; Subject: string; To: { Name: string; Address: string }[]; From: { Address: string } };

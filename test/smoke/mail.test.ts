@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import nodemailer from "nodemailer";
 import { endpoints } from "../setup/endpoints.ts";
+import { eventually } from "../setup/wait.ts";
 
 test("a mail sent with nodemailer over SMTP is returned by the Mailpit API", async () => {
   const transport = nodemailer.createTransport(endpoints.SMTP_URL);
@@ -9,13 +10,12 @@ test("a mail sent with nodemailer over SMTP is returned by the Mailpit API", asy
   await transport.sendMail({ from: "payments@example.test", to, subject, text: "hello", html: "<p>hello</p>" });
   transport.close();
 
-  let found: { Subject: string; To: { Address: string }[] } | undefined;
-  for (let i = 0; i < 30 && !found; i++) {
+  type Found = { Subject: string; To: { Address: string }[] };
+  const found = await eventually("the mail in Mailpit", async () => {
     const res = await fetch(`${endpoints.MAILPIT_URL}/api/v1/search?query=${encodeURIComponent(`subject:"${subject}"`)}`);
     expect(res.ok).toBe(true);
-    found = ((await res.json()) as { messages: typeof found[] }).messages[0];
-    if (!found) await Bun.sleep(100);
-  }
-  expect(found?.Subject).toBe(subject);
-  expect(found?.To.map((t) => t.Address)).toEqual([to]);
+    return ((await res.json()) as { messages: Found[] }).messages[0];
+  }, 3_000, 100);
+  expect(found.Subject).toBe(subject);
+  expect(found.To.map((t) => t.Address)).toEqual([to]);
 });

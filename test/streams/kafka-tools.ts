@@ -57,13 +57,5 @@ export function readLog(file: string): LogEntry[] {
     .map((l) => JSON.parse(l) as LogEntry);
 }
 
-export async function waitUntil(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
-
 /** Distinct records whose handling finished. */
 export const finishedIds = (log: LogEntry[]) => new Set(log.filter((e) => e.ev === "end").map((e) => e.id));
