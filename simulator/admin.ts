@@ -12,13 +12,32 @@
  *   POST   /__admin/reset               forget everything, restore start-up faults, seed and clock
  */
 import { applyUpdate, ConfigError } from "./fault-config.ts";
-import { emptyConfig } from "./faults.ts";
+import { emptyConfig, type FaultConfig } from "./faults.ts";
 import { json } from "./http.ts";
-import type { SimulatorState } from "./state.ts";
+import type { ChargeLedger } from "./ledger.ts";
+import type { RequestLog } from "./request-log.ts";
 
-export async function handleAdmin(req: Request, path: string, state: SimulatorState): Promise<Response> {
+/** What the admin routes need; both modes' states have it, so tests and chaos read either the same way. */
+export type AdminState = {
+  readonly requests: RequestLog;
+  readonly ledger: ChargeLedger;
+  readonly faults: FaultConfig;
+  readonly clock: { offsetMs: number };
+  now: () => number;
+  settle(): void;
+  reset(): void;
+  /** Adyen mode: what became due sends its webhooks now, not at the next request. */
+  afterClockAdvance?: () => void;
+};
+
+/** A mode's own admin routes (webhooks, the Adyen payments view): a response, or null for "not mine". */
+export type ExtraAdmin = (req: Request, route: string) => Promise<Response | null>;
+
+export async function handleAdmin(req: Request, path: string, state: AdminState, extra?: ExtraAdmin): Promise<Response> {
   const now = state.now();
   const route = `${req.method} ${path.replace(/\/+$/, "")}`;
+  const own = extra ? await extra(req, route) : null;
+  if (own) return own;
   if (route === "GET /__admin/requests") {
     const q = new URL(req.url).searchParams;
     const int = (name: string) => (q.get(name) === null ? undefined : Number(q.get(name)));
@@ -33,6 +52,7 @@ export async function handleAdmin(req: Request, path: string, state: SimulatorSt
       return json(400, { error: { type: "invalid_request_error", message: "advanceMs must be a whole number of milliseconds between 0 and 400 days" } });
     }
     state.clock.offsetMs += ms;
+    state.afterClockAdvance?.();
     return json(200, clockView(state));
   }
   const one = /^GET \/__admin\/charges\/([^/]+)$/.exec(route);
@@ -61,11 +81,11 @@ export async function handleAdmin(req: Request, path: string, state: SimulatorSt
   return json(404, { error: { type: "invalid_request_error", message: `no admin route ${route}` } });
 }
 
-function clockView(state: SimulatorState) {
+function clockView(state: AdminState) {
   return { now: state.now(), offsetMs: state.clock.offsetMs };
 }
 
-function faultView(state: SimulatorState, now: number) {
+function faultView(state: AdminState, now: number) {
   const { outage } = state.faults;
   return {
     ...state.faults,

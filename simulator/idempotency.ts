@@ -27,11 +27,17 @@ export const MAX_KEY_LENGTH = 255;
 export class IdempotencyStore {
   readonly #saved = new Map<string, Entry>();
   readonly #executing = new Map<string, string>();
+  readonly #ttlMs: number;
+
+  /** `ttlMs`: how long a saved answer is kept (Stripe 24 h; the Adyen mode passes its own). */
+  constructor(ttlMs = KEY_TTL_MS) {
+    this.#ttlMs = ttlMs;
+  }
 
   /** Claims the key for execution, or says why the request must not execute. */
   begin(key: string, fingerprint: string, now: number): Begin {
     const entry = this.#saved.get(key);
-    if (entry && now - entry.savedAt >= KEY_TTL_MS) this.#saved.delete(key);
+    if (entry && now - entry.savedAt >= this.#ttlMs) this.#saved.delete(key);
     else if (entry) return entry.fingerprint === fingerprint ? { kind: "replay", saved: entry.saved } : { kind: "mismatch" };
     if (this.#executing.has(key)) return { kind: "in_use" };
     this.#executing.set(key, fingerprint);

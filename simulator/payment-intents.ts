@@ -15,12 +15,15 @@ import type { ChargeLedger } from "./ledger.ts";
 import { newIntent, paymentMethodObject, type PaymentIntent, type PaymentMethodObject } from "./objects.ts";
 import type { ConfirmParams, CreateParams } from "./params.ts";
 import { lookupTestCard, PROCESSING_MS, type TestCard } from "./payment-methods.ts";
+import type { StripeEventSink } from "./stripe-events.ts";
 
 export type IntentDeps = {
   ids: (prefix: string) => string;
   /** Epoch milliseconds. */
   now: () => number;
   ledger: ChargeLedger;
+  /** Webhook events (stripe-events.ts); they never change an answer. */
+  events?: StripeEventSink;
 };
 
 export class PaymentIntents {
@@ -81,7 +84,10 @@ export class PaymentIntents {
   }
 
   capture(id: string, p: CaptureParams, key: string | null): Executed {
-    return captureIntent(this.retrieve(id), p, key, this.#deps.ledger);
+    const pi = this.retrieve(id);
+    const result = captureIntent(pi, p, key, this.#deps.ledger);
+    if (result.status === 200) this.#deps.events?.("payment_intent.succeeded", pi);
+    return result;
   }
 
   cancel(id: string, p: CancelParams): Executed {
@@ -157,10 +163,11 @@ export class PaymentIntents {
     pi.status = "succeeded";
     pi.amount_received = pi.amount;
     this.#deps.ledger.recordCharge(pi.id, key, pi.amount);
+    this.#deps.events?.("payment_intent.succeeded", pi);
   }
 
   #confirm(pi: PaymentIntent, p: ConfirmParams, key: string | null): Executed {
-    return confirmIntent(pi, p, {
+    const result = confirmIntent(pi, p, {
       method: (id) => this.#methods.get(id),
       newCharge: () => {
         const charge = this.#deps.ids("ch");
@@ -170,6 +177,8 @@ export class PaymentIntents {
       process: () => this.#processing.set(pi.id, { until: this.#deps.now() + PROCESSING_MS, key }),
       authorize: () => this.#authorized(pi, key, this.#deps.now()),
     });
+    if (result.status === 402) this.#deps.events?.("payment_intent.payment_failed", pi);
+    return result;
   }
 
   clear(): void {

@@ -13,12 +13,15 @@ import type { PaymentIntent } from "./objects.ts";
 import type { PaymentIntents } from "./payment-intents.ts";
 import { ASYNC_REFUND_MS } from "./payment-methods.ts";
 import { chargeObject, formatAmount, holdsMoney, refundObject, type RefundObject } from "./refund-objects.ts";
+import type { StripeEventSink } from "./stripe-events.ts";
 
 export type RefundDeps = {
   ids: (prefix: string) => string;
   now: () => number;
   ledger: ChargeLedger;
   intents: PaymentIntents;
+  /** Webhook events (stripe-events.ts); they never change an answer. */
+  events?: StripeEventSink;
 };
 
 /** A refund whose status will still change: when, to what, and why it failed. */
@@ -80,6 +83,7 @@ export class Refunds {
     this.#refunds.set(refund.id, refund);
     this.#byIntent.set(pi.id, [...(this.#byIntent.get(pi.id) ?? []), refund.id]);
     this.#deps.ledger.recordRefund(pi.id, { id: refund.id, amount, status: refund.status });
+    if (refund.status === "succeeded") this.#refunded(refund);
     return ok(refund);
   }
 
@@ -137,6 +141,14 @@ export class Refunds {
     delete r.pending_reason;
     if (later.failureReason) r.failure_reason = later.failureReason;
     this.#deps.ledger.recordRefundStatus(r.id, r.status);
+    if (r.status === "succeeded") this.#refunded(r);
+  }
+
+  /** charge.refunded carries the Charge, with what has been refunded of it so far. */
+  #refunded(r: RefundObject): void {
+    const events = this.#deps.events;
+    const charge = events && r.charge ? this.charge(r.charge) : undefined;
+    if (charge) events!("charge.refunded", charge);
   }
 
   clear(): void {

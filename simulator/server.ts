@@ -10,6 +10,8 @@ import type { FaultConfig } from "./faults.ts";
 import { errorResponse, isReset, json } from "./http.ts";
 import { seedFrom } from "./rng.ts";
 import { createState, type SimulatorState } from "./state.ts";
+import { handleWebhookAdmin } from "./webhook-admin.ts";
+import type { WebhookSettings } from "./webhooks.ts";
 
 export type SimulatorOptions = {
   /** Start-up faults (POST /__admin/reset restores them). Default: none. */
@@ -21,6 +23,8 @@ export type SimulatorOptions = {
   sleep?: (ms: number) => Promise<void>;
   /** One line per API request; never given secrets or card details. */
   log?: (line: string) => void;
+  /** Start-up webhook settings (POST /__admin/reset restores them). Default: none. */
+  webhooks?: WebhookSettings | null;
 };
 
 export type Simulator = {
@@ -32,14 +36,14 @@ export type Simulator = {
 
 export function createSimulator(opts: SimulatorOptions = {}): Simulator {
   const seed = opts.seed ?? seedFrom(undefined);
-  const state = createState(seed, opts.faults, opts.now ?? Date.now);
+  const state = createState(seed, opts.faults, opts.now ?? Date.now, opts.webhooks ?? null);
   const sleep = opts.sleep ?? ((ms: number) => (ms > 0 ? Bun.sleep(ms) : Promise.resolve()));
   const log = opts.log ?? (() => {});
 
   async function fetch(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname;
     if (path === "/health") return json(200, { status: "ok" });
-    if (path.startsWith("/__admin/")) return handleAdmin(req, path, state);
+    if (path.startsWith("/__admin/")) return handleAdmin(req, path, state, (r, route) => handleWebhookAdmin(r, route, "stripe", state.webhooks));
     const started = performance.now();
     const trace: Trace = { key: null, fault: null, replayed: false, entry: null };
     let status = "error";
