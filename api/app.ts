@@ -21,10 +21,19 @@ import type { Metrics } from "./observability/metrics.ts";
 import { opsRoutes, type OpsDeps } from "./ops/routes.ts";
 import { paymentsRoutes } from "./payments/routes.ts";
 import type { PaymentsService } from "./payments/service.ts";
+import { refundsRoutes } from "./refunds/routes.ts";
+import type { RefundsService } from "./refunds/service.ts";
+import { eventsRoutes } from "./events/routes.ts";
+import type { EventsService } from "./events/service.ts";
+import { webhookEndpointsRoutes } from "./webhooks/routes.ts";
+import type { WebhooksService } from "./webhooks/service.ts";
 
 export type AppDeps = {
   primary: Sql;
   payments: PaymentsService;
+  refunds: RefundsService;
+  webhooks: WebhooksService;
+  events: EventsService;
   authenticate: Authenticator;
   logger: Logger;
   metrics: Metrics;
@@ -81,7 +90,7 @@ export function createApp(deps: AppDeps) {
       // server errors and created payments log at info (the line ties the request id, which
       // follows the payment through Kafka, the audit and the email, to the payment id);
       // LOG_LEVEL=debug brings back a line for every request.
-      const created = status === 201 && responseValue instanceof Response;
+      const created = status === 201 && responseValue instanceof Response && !!responseValue.headers.get("location")?.startsWith("/v1/payments/");
       const level = Number(status) >= 500 || created ? "info" : "debug";
       if (logger.isLevelEnabled(level)) {
         const paymentId = created ? responseValue.headers.get("location")?.split("/").pop() : undefined;
@@ -100,6 +109,9 @@ export function createApp(deps: AppDeps) {
       { detail: { summary: "Prometheus metrics", tags: ["ops"], hide: true } },
     )
     .use(paymentsRoutes({ service: deps.payments, bodyLimitBytes: deps.bodyLimitBytes }))
+    .use(refundsRoutes({ service: deps.refunds, bodyLimitBytes: deps.bodyLimitBytes }))
+    .use(webhookEndpointsRoutes({ service: deps.webhooks, bodyLimitBytes: deps.bodyLimitBytes }))
+    .use(eventsRoutes({ service: deps.events, bodyLimitBytes: deps.bodyLimitBytes }))
     .use(opsRoutes(deps.ops));
 }
 

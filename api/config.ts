@@ -60,6 +60,11 @@ export type ApiConfig = {
   authCacheMs: number;
   /** Reads leave the replica for the primary while its replay lag is above this. */
   readReplicaMaxLagMs: number;
+  /**
+   * A manual payment's authorization is voided when not captured within this many hours
+   * (its default capture_before, and the latest a create may ask for).
+   */
+  captureWindowHours: number;
   logLevel: string;
   /** Needs devMode. */
   seedDevMerchant: boolean;
@@ -79,6 +84,9 @@ export const defaultCreateMaxInFlight = (dbPoolMax: number): number => Math.min(
 
 /** A status read may trail the primary by at most this much before it goes to the primary. */
 export const DEFAULT_READ_REPLICA_MAX_LAG_MS = 1_000;
+
+/** Seven days: how long a card network lets a card authorization be held (Stripe's window too). */
+export const DEFAULT_CAPTURE_WINDOW_HOURS = 168;
 
 /** Up to 2 ms, and only while busy (api/payments/group-commit.ts): batches of ~8 instead of ~4. */
 export const DEFAULT_CREATE_LINGER_MS = 2;
@@ -148,6 +156,8 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     idempotencyTtlHours: int(env, "IDEMPOTENCY_TTL_HOURS", 24, { min: 24, max: 24 * 30 }),
     authCacheMs: int(env, "AUTH_CACHE_MS", 30_000, { min: 0, max: 600_000 }),
     readReplicaMaxLagMs: int(env, "READ_REPLICA_MAX_LAG_MS", DEFAULT_READ_REPLICA_MAX_LAG_MS, { min: 0, max: 3_600_000 }),
+    // Never beyond the seven days: the gateway lets an uncaptured authorization lapse then.
+    captureWindowHours: int(env, "CAPTURE_WINDOW_HOURS", DEFAULT_CAPTURE_WINDOW_HOURS, { min: 1, max: DEFAULT_CAPTURE_WINDOW_HOURS }),
     logLevel: logLevel(env),
     seedDevMerchant,
     devMerchantKey: devKey,

@@ -10,15 +10,26 @@ import { createReplicaReads } from "../shared/db/replica-reads.ts";
 import { deadLetterStore } from "../shared/dead-letters/store.ts";
 import { Topics } from "../shared/topics.ts";
 import { createApp } from "./app.ts";
-import { type ApiConfig, DEFAULT_CREATE_LINGER_MS, DEFAULT_RATE_LIMITS, DEFAULT_READ_REPLICA_MAX_LAG_MS, defaultCreateMaxInFlight } from "./config.ts";
+import {
+  type ApiConfig,
+  DEFAULT_CAPTURE_WINDOW_HOURS,
+  DEFAULT_CREATE_LINGER_MS,
+  DEFAULT_RATE_LIMITS,
+  DEFAULT_READ_REPLICA_MAX_LAG_MS,
+  defaultCreateMaxInFlight,
+} from "./config.ts";
 import type { Readiness } from "./health/routes.ts";
 import { setPeerAddress } from "./http/client-address.ts";
+import { createCommandRunner } from "./idempotency/command.ts";
 import { createRateLimits, type RateLimitConfig } from "./http/rate-limit.ts";
 import { createAuthenticator } from "./merchants/auth.ts";
 import type { Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { createGroupCommitter } from "./payments/group-commit.ts";
 import { createPaymentsService, type PaymentsService } from "./payments/service.ts";
+import { createRefundsService } from "./refunds/service.ts";
+import { createEventsService } from "./events/service.ts";
+import { createWebhooksService } from "./webhooks/service.ts";
 
 /** At most ~100 wake-ups a second per instance: publication waits at most this long more. */
 const NOTIFY_MIN_INTERVAL_MS = 10;
@@ -29,7 +40,9 @@ export type ApiDeps = {
   logger: Logger;
   /** Omitted knobs take loadApiConfig's defaults. */
   config: Pick<ApiConfig, "bodyLimitBytes" | "createBatchMax" | "dbPoolMax" | "authCacheMs"> &
-    Partial<Pick<ApiConfig, "createMaxInFlight" | "createLingerMs" | "opsApiKey" | "serviceName" | "readReplicaMaxLagMs"> & RateLimitConfig>;
+    Partial<Pick<ApiConfig, "createMaxInFlight" | "createLingerMs" | "opsApiKey" | "serviceName" | "readReplicaMaxLagMs" | "captureWindowHours"> & RateLimitConfig> &
+    /** Webhook URLs: plain http and loopback addresses allowed (local receivers). Off unless given. */
+    Partial<Pick<ApiConfig, "devMode">>;
   metrics?: Metrics;
   /** Replaces the payments service (tests that need one that fails); the rest is wired as always. */
   payments?: PaymentsService;
@@ -61,7 +74,25 @@ export function buildApi(deps: ApiDeps) {
     onFallback: (reason) => metrics.replicaFallbacks.inc({ reason }),
     onProbe: (lag) => metrics.replicaLag.set(lag === null ? -1 : lag / 1000),
   });
-  const payments = deps.payments ?? createPaymentsService({ primary: deps.primary, reads, committer });
+  // Capture, cancel and refund: one transaction each, then a wake-up for the relay.
+  const runCommand = createCommandRunner({
+    primary: deps.primary,
+    onCommitted: createOutboxNotifier(
+      deps.primary,
+      Topics.paymentsCommands,
+      (err) => deps.logger.warn({ err }, "outbox notify failed; the relay's poll will pick the rows up"),
+      NOTIFY_MIN_INTERVAL_MS,
+    ),
+  });
+  const payments =
+    deps.payments ??
+    createPaymentsService({
+      primary: deps.primary,
+      reads,
+      committer,
+      commands: runCommand,
+      captureWindowHours: config.captureWindowHours ?? DEFAULT_CAPTURE_WINDOW_HOURS,
+    });
   const limits = createRateLimits(
     {
       merchantRatePerSecond: config.merchantRatePerSecond ?? DEFAULT_RATE_LIMITS.merchantRatePerSecond,
@@ -75,6 +106,9 @@ export function buildApi(deps: ApiDeps) {
   const app = createApp({
     primary: deps.primary,
     payments,
+    refunds: createRefundsService({ primary: deps.primary, reads, run: runCommand }),
+    webhooks: createWebhooksService({ primary: deps.primary, devMode: config.devMode ?? false }),
+    events: createEventsService({ primary: deps.primary, reads }),
     authenticate: createAuthenticator({ sql: deps.primary, cacheMs: config.authCacheMs }),
     logger: deps.logger,
     metrics,

@@ -99,6 +99,8 @@ export function loadStackEnv(env: Env = process.env): StackEnv {
       "payment-worker": port(env, "PAYMENT_WORKER_METRICS_PORT", 9471),
       "notification-worker": port(env, "NOTIFICATION_WORKER_METRICS_PORT", 9472),
       "dlq-consumer": port(env, "DLQ_CONSUMER_METRICS_PORT", 9473),
+      "webhook-dispatcher": port(env, "WEBHOOK_DISPATCHER_METRICS_PORT", 9474),
+      "command-worker": port(env, "COMMAND_WORKER_METRICS_PORT", 9475),
     },
   };
   // The readers checked each variable; this catches a derived value the schema refuses.

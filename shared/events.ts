@@ -77,7 +77,14 @@ export const Customer = Type.Object(
 );
 export type Customer = Static<typeof Customer>;
 
-export const PaymentStatus = Type.Union([Type.Literal("PENDING"), Type.Literal("APPROVED"), Type.Literal("DENIED")]);
+/** PENDING → APPROVED | DENIED (automatic capture); PENDING → AUTHORIZED → APPROVED | CANCELED (manual). */
+export const PaymentStatus = Type.Union([
+  Type.Literal("PENDING"),
+  Type.Literal("AUTHORIZED"),
+  Type.Literal("APPROVED"),
+  Type.Literal("DENIED"),
+  Type.Literal("CANCELED"),
+]);
 export type PaymentStatus = Static<typeof PaymentStatus>;
 
 /** ISO 8601 UTC timestamp. A pattern rather than `format` so Node consumers need no format registry. */
@@ -96,24 +103,54 @@ export const PaymentCreated = Type.Object(
     paymentMethod: PaymentMethodToken,
     customer: Customer,
     createdAt: Timestamp,
+    /** Absent on records written before manual capture existed: automatic. */
+    captureMethod: Type.Optional(Type.Union([Type.Literal("automatic"), Type.Literal("manual")])),
   },
   { additionalProperties: false },
 );
 export type PaymentCreated = Static<typeof PaymentCreated>;
 
+/**
+ * A payment or refund changed (topic payments.results, key = payment id): the customer
+ * mails follow it. `status` is the payment's after the change. `kind` says what happened;
+ * records written before the lifecycle existed have none and are a decision (approved or
+ * denied). Refund records carry the refund's id, amount and outcome.
+ */
 export const PaymentResult = Type.Object(
   {
     v: Type.Literal(1),
     paymentId: PaymentId,
     merchantId: MerchantId,
-    status: Type.Union([Type.Literal("APPROVED"), Type.Literal("DENIED")]),
+    status: Type.Union([Type.Literal("APPROVED"), Type.Literal("DENIED"), Type.Literal("AUTHORIZED"), Type.Literal("CANCELED")]),
+    kind: Type.Optional(
+      Type.Union([Type.Literal("decided"), Type.Literal("captured"), Type.Literal("canceled"), Type.Literal("refund_succeeded"), Type.Literal("refund_failed")]),
+    ),
     declineCode: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     gatewayRef: Type.String({ minLength: 1, maxLength: 255 }),
     decidedAt: Timestamp,
+    /** captured: the amount captured; refunds: the refund's amount. */
+    amount: Type.Optional(Amount),
+    refundId: Type.Optional(Type.String({ pattern: "^re_[0-9a-f]{32}$", maxLength: 35 })),
   },
   { additionalProperties: false },
 );
 export type PaymentResult = Static<typeof PaymentResult>;
+
+/** A command the API accepted (topic payments.commands, key = payment id); the command worker carries it out. */
+export const PaymentCommand = Type.Object(
+  {
+    v: Type.Literal(1),
+    commandId: Type.String({ pattern: "^cmd_[0-9a-f]{32}$", maxLength: 36 }),
+    kind: Type.Union([Type.Literal("capture"), Type.Literal("cancel"), Type.Literal("refund")]),
+    paymentId: PaymentId,
+    merchantId: MerchantId,
+    amount: Type.Optional(Amount),
+    refundId: Type.Optional(Type.String({ pattern: "^re_[0-9a-f]{32}$", maxLength: 35 })),
+    requestedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type PaymentCommand = Static<typeof PaymentCommand>;
 
 export class InvalidEventError extends Error {
   override name = "InvalidEventError";

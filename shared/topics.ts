@@ -8,6 +8,16 @@
 export const Topics = {
   paymentsCreated: "payments.created",
   paymentsResults: "payments.results",
+  /**
+   * Merchant events (shared/merchant-events/record.ts), key = payment id. In `Topics` on
+   * purpose, so the relay and the workers create its retry tiers and DLQ: the webhook
+   * dispatcher's intake is an ordinary engine worker (a short Postgres write per event)
+   * whose transient failures take the retry tiers and whose poison reaches the DLQ
+   * consumer. Webhook retries themselves are scheduled in Postgres, not here.
+   */
+  merchantEvents: "merchant.events",
+  /** Capture, cancel and refund commands the API accepted, key = payment id (one payment's run in order). */
+  paymentsCommands: "payments.commands",
 } as const;
 export type SourceTopic = (typeof Topics)[keyof typeof Topics];
 
@@ -49,4 +59,19 @@ export const Headers = {
   deadLetterReason: "x-dlq-reason",
   /** DLQ records only: when it was given up, epoch ms. */
   deadLetteredAt: "x-dead-lettered-at",
+} as const;
+
+/**
+ * Not Kafka topics: the source names under which the webhook dispatcher stores dead letters
+ * (dead_letters.topic) for the DLQ consumer's alert sweep. `webhook.delivery`: an event given
+ * up for one endpoint (replaying it resends the event there); `webhook.endpoint`: an endpoint
+ * the dispatcher disabled (replaying it does nothing; re-enable the endpoint instead).
+ */
+export const WEBHOOK_DELIVERY_DEAD_LETTERS = "webhook.delivery";
+export const WEBHOOK_ENDPOINT_DEAD_LETTERS = "webhook.endpoint";
+
+/** Headers of the webhook dispatcher's dead letters (and of their replays). */
+export const WebhookHeaders = {
+  endpointId: "x-webhook-endpoint",
+  eventId: "x-event-id",
 } as const;

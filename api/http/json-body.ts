@@ -38,11 +38,21 @@ async function readCapped(request: Request, limit: number): Promise<Uint8Array> 
   return Buffer.concat(chunks);
 }
 
-export function parseJsonBody(limitBytes: number) {
+/**
+ * `allowEmpty`: an empty body (none, or Content-Length 0) reads as `{}` whatever its
+ * Content-Type, for operations whose every field is optional (capture, cancel). An empty
+ * body has no media type to check; anything in it is held to the rules above.
+ */
+export function parseJsonBody(limitBytes: number, opts: { allowEmpty?: boolean } = {}) {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   return async ({ request }: { request: Request }): Promise<unknown> => {
-    if (!JSON_TYPE.test(request.headers.get("content-type") ?? "")) throw unsupportedMediaType();
+    const isJson = JSON_TYPE.test(request.headers.get("content-type") ?? "");
+    const length = request.headers.get("content-length");
+    // Without the option, or with a body that cannot be empty, the media type decides before any read.
+    if (!isJson && (!opts.allowEmpty || (length !== null && length.trim() !== "0"))) throw unsupportedMediaType();
     const bytes = await readCapped(request, limitBytes);
+    if (opts.allowEmpty && bytes.byteLength === 0) return {};
+    if (!isJson) throw unsupportedMediaType();
     let text: string;
     try {
       text = decoder.decode(bytes);

@@ -1,11 +1,13 @@
 /**
  * HTTP shapes of the payments resource, written once in TypeBox: Elysia validates with
  * them and the OpenAPI document is generated from them. Field primitives (amount, token,
- * customer) come from shared/events.ts so the API and the event cannot drift apart.
+ * customer) come from shared/events.ts so the API and the event cannot drift apart; the
+ * resource itself from shared/payments/resource.ts, which every event's data.object uses.
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Amount, Customer, PaymentId, PaymentMethodToken, PaymentStatus, Text } from "../../shared/events.ts";
 import { supportedCurrencyCodes } from "../../shared/currencies.ts";
+import { CaptureMethod, PaymentResource } from "../../shared/payments/resource.ts";
 
 export const Currency = Type.Union(
   supportedCurrencyCodes.map((c) => Type.Literal(c)),
@@ -23,6 +25,29 @@ export const Metadata = Type.Record(
   },
 );
 
+/** RFC 3339: a date, a time and a zone (Z or an offset); the service checks that it names a real instant. */
+const TIMESTAMP_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$";
+
+/** A capture's body: nothing takes everything authorized. */
+export const CaptureBody = Type.Object(
+  {
+    amount: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: Amount.maximum,
+        error: `must be an integer number of minor units between 1 and ${Amount.maximum}`,
+        description: "How much to capture, at most the amount authorized; the rest is released. Default: all of it.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CaptureBody = Static<typeof CaptureBody>;
+
+/** A cancel takes no fields (an empty body is `{}`). */
+export const CancelBody = Type.Object({}, { additionalProperties: false });
+export type CancelBody = Static<typeof CancelBody>;
+
 export const CreatePaymentBody = Type.Object(
   {
     amount: Type.Integer({
@@ -39,39 +64,26 @@ export const CreatePaymentBody = Type.Object(
     customer: Customer,
     description: Type.Optional(Text({ maxLength: 500 })),
     metadata: Type.Optional(Metadata),
+    capture_method: Type.Optional(
+      Type.Union(CaptureMethod.anyOf, { error: "must be automatic or manual", description: `${CaptureMethod.description} Default automatic.` }),
+    ),
+    capture_before: Type.Optional(
+      Type.String({
+        pattern: TIMESTAMP_PATTERN,
+        maxLength: 40,
+        error: "must be a date-time such as 2030-01-31T12:00:00Z",
+        description:
+          "Manual capture only: when an authorization not captured is voided. In the future and at most the capture window " +
+          "(7 days unless configured) ahead, which is also the default.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type CreatePaymentBody = Static<typeof CreatePaymentBody>;
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
-/**
- * The customer as stored. Responses are checked against their schema, and a payment
- * stored before an input rule was tightened must still read back, so this describes
- * what is stored (Customer's shape) rather than what a create accepts today.
- */
-const StoredCustomer = Type.Object({ email: Type.String(), name: Type.Optional(Type.String()) });
-
-export const PaymentResource = Type.Object({
-  id: PaymentId,
-  object: Type.Literal("payment"),
-  status: PaymentStatus,
-  amount: Type.Integer(),
-  currency: Type.String(),
-  payment_method: Type.String(),
-  customer: StoredCustomer,
-  description: Nullable(Type.String()),
-  metadata: Type.Record(Type.String(), Type.String()),
-  decline_code: Nullable(Type.String({ description: "Set when status is DENIED." })),
-  last_error: Nullable(
-    Type.String({ description: "Why a PENDING payment is stuck (e.g. parked in the dead-letter queue)." }),
-  ),
-  created_at: Type.String({ format: "date-time" }),
-  updated_at: Type.String({ format: "date-time" }),
-  decided_at: Nullable(Type.String({ format: "date-time" })),
-});
-export type PaymentResource = Static<typeof PaymentResource>;
+/** The payment as GET shows it: one schema for the API, the events' data.object and the workers. */
+export { PaymentResource };
 
 export const PaymentList = Type.Object({
   object: Type.Literal("list"),
@@ -86,7 +98,7 @@ export const ListPaymentsQuery = Type.Object(
       Type.String({ pattern: "^(100|[1-9][0-9]?)$", error: "must be an integer between 1 and 100" }),
     ),
     starting_after: Type.Optional(Type.String({ ...PaymentId, error: "must be a payment id" })),
-    status: Type.Optional(Type.Union(PaymentStatus.anyOf, { error: "must be PENDING, APPROVED or DENIED" })),
+    status: Type.Optional(Type.Union(PaymentStatus.anyOf, { error: `must be one of ${PaymentStatus.anyOf.map((s) => s.const).join(", ")}` })),
   },
   { additionalProperties: false },
 );
@@ -105,10 +117,4 @@ export const ErrorResponse = Type.Object({
   }),
 });
 
-export const IdempotencyHeaders = Type.Object({
-  "idempotency-key": Type.String({
-    minLength: 1,
-    maxLength: 255,
-    description: "Unique per logical request; replays return the stored response for 24 hours.",
-  }),
-});
+export { IdempotencyHeaders } from "../idempotency/key.ts";

@@ -1,23 +1,33 @@
 /**
  * Payment use cases. Knows nothing about HTTP requests: it gets a merchant id, a validated
  * body and an idempotency key, and returns what to answer or throws a typed ApiError.
+ * Capture and cancel are in commands.ts; the resource is built and read by shared/payments.
  */
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { Sql } from "../../shared/db/client.ts";
 import type { ReplicaReads } from "../../shared/db/replica-reads.ts";
 import { PaymentCreated, PaymentId, type PaymentStatus } from "../../shared/events.ts";
 import { idempotencyInFlight, idempotencyMismatch, internalError, notFound } from "../../shared/http-errors.ts";
+import { listPayments, readPayment } from "../../shared/payments/read.ts";
+import { toPaymentResource, type PaymentResource } from "../../shared/payments/resource.ts";
 import { Headers, Topics } from "../../shared/topics.ts";
+import { DEFAULT_CAPTURE_WINDOW_HOURS } from "../config.ts";
+import { createCommandRunner, type CommandRunner } from "../idempotency/command.ts";
 import { idempotencyLockId, requestFingerprint } from "../idempotency/fingerprint.ts";
+import { captureTerms } from "./capture-window.ts";
+import { createPaymentCommands } from "./commands.ts";
 import type { GroupCommitter } from "./group-commit.ts";
-import type { CreatePaymentBody, PaymentResource } from "./model.ts";
-import { findPayment, listPayments } from "./repo.ts";
+import type { CreatePaymentBody } from "./model.ts";
 
 export type PaymentsServiceDeps = {
   primary: Sql;
   /** The read replica when it is fit to serve, else the primary (shared/db/replica-reads.ts). */
   reads: ReplicaReads;
   committer: GroupCommitter;
+  /** Runs capture and cancel (api/idempotency/command.ts); by default one that wakes no relay (it polls). */
+  commands?: CommandRunner;
+  /** A manual payment's default and longest capture_before, from now (CAPTURE_WINDOW_HOURS, 168 by default). */
+  captureWindowHours?: number;
   now?: () => Date;
 };
 
@@ -43,6 +53,7 @@ export const newPaymentId = (): string => `pay_${Bun.randomUUIDv7().replaceAll("
 
 export function createPaymentsService(deps: PaymentsServiceDeps) {
   const now = deps.now ?? (() => new Date());
+  const captureWindowHours = deps.captureWindowHours ?? DEFAULT_CAPTURE_WINDOW_HOURS;
   // Keys with a create in flight from this instance: a concurrent duplicate gets its 409
   // here without a database round trip. Other instances are covered by the advisory lock.
   const localInFlight = new Set<string>();
@@ -53,24 +64,32 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
     localInFlight.add(lock);
     try {
       const id = newPaymentId();
-      const createdAt = now().toISOString();
+      const created = now();
+      const createdAt = created.toISOString();
       const b = cmd.body;
-      const payment: PaymentResource = {
+      const { captureMethod, captureBefore } = captureTerms(b, created, captureWindowHours);
+      // The row as create_payments() stores it, so the answer is the resource GET will show.
+      const payment = toPaymentResource({
         id,
-        object: "payment",
+        merchant_id: cmd.merchantId,
         status: "PENDING",
         amount: b.amount,
         currency: b.currency,
         payment_method: b.payment_method,
-        customer: b.customer.name === undefined ? { email: b.customer.email } : { email: b.customer.email, name: b.customer.name },
+        capture_method: captureMethod,
+        capture_before: captureBefore,
+        amount_captured: 0,
+        amount_refunded: 0,
+        customer_email: b.customer.email,
+        customer_name: b.customer.name ?? null,
         description: b.description ?? null,
         metadata: b.metadata ?? {},
         decline_code: null,
         last_error: null,
-        created_at: createdAt,
-        updated_at: createdAt,
+        created_at: created,
+        updated_at: created,
         decided_at: null,
-      };
+      });
       const event: PaymentCreated = {
         v: 1,
         paymentId: id,
@@ -80,6 +99,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
         paymentMethod: b.payment_method,
         customer: payment.customer,
         createdAt,
+        captureMethod,
       };
       // Producer-side check: an event the consumers would reject must never be written.
       if (!paymentCreatedCheck.Check(event)) throw internalError();
@@ -102,6 +122,8 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
           description: b.description ?? null,
           metadata: b.metadata ?? {},
           created_at: createdAt,
+          capture_method: captureMethod,
+          capture_before: captureBefore?.toISOString() ?? null,
         },
         event,
         headers: { [Headers.correlationId]: cmd.correlationId },
@@ -132,7 +154,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
   async function get(merchantId: string, id: string): Promise<PaymentResource> {
     // The id is never echoed back: a path segment is client input like any other.
     if (!PAYMENT_ID.test(id)) throw notFound("No such payment.", "id");
-    const found = (await deps.reads.read((sql) => findPayment(sql, merchantId, id))) ?? (await findPayment(deps.primary, merchantId, id));
+    const found = (await deps.reads.read((sql) => readPayment(sql, id, merchantId))) ?? (await readPayment(deps.primary, id, merchantId));
     if (!found) throw notFound("No such payment.", "id");
     return found;
   }
@@ -145,5 +167,5 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
     return deps.reads.read((sql) => listPayments(sql, { merchantId, ...q }));
   }
 
-  return { create, get, list };
+  return { create, get, list, ...createPaymentCommands({ run: deps.commands ?? createCommandRunner({ primary: deps.primary }) }) };
 }

@@ -22,14 +22,14 @@ export function publicFetch(path: string, init: RequestInit = {}): Promise<Respo
 }
 
 /**
- * POST /v1/payments as the dev merchant. A fresh Idempotency-Key unless one is given (a
+ * POST /v1/payments as the dev merchant (or the merchant whose `apiKey` is given). A fresh Idempotency-Key unless one is given (a
  * client retrying the same payment passes the same key). Rejects on network errors only.
  */
-export function postPayment(body: unknown, opts: { idempotencyKey?: string; signal?: AbortSignal } = {}): Promise<Response> {
+export function postPayment(body: unknown, opts: { idempotencyKey?: string; signal?: AbortSignal; apiKey?: string } = {}): Promise<Response> {
   return publicFetch("/v1/payments", {
     method: "POST",
     headers: {
-      authorization: `Bearer ${DEV_MERCHANT_KEY}`,
+      authorization: `Bearer ${opts.apiKey ?? DEV_MERCHANT_KEY}`,
       "idempotency-key": opts.idempotencyKey ?? crypto.randomUUID(),
       "content-type": "application/json",
     },

@@ -8,6 +8,7 @@
  */
 import type { Sql, TransactionSql } from "../db/client.ts";
 import { OUTBOX_CHANNEL } from "../db/outbox.ts";
+import { recordFailure } from "../payments/charge.ts";
 import { Headers, OUTBOX_QUARANTINE, RetryTiers, retryTopic, type RetryTier } from "../topics.ts";
 import { DeadLetterError, type DeadLetterDetail, type DeadLetterFilter, type DeadLetterSummary } from "./model.ts";
 
@@ -143,7 +144,7 @@ export async function storeQuarantined(tx: TransactionSql, rows: readonly Quaran
       ON CONFLICT (topic, "partition", "offset") DO NOTHING`;
     if (r.key !== null) {
       const why = `outbox row quarantined, never published to ${r.topic}: ${r.error.name}: ${r.error.message}`;
-      await tx`UPDATE payments SET last_error = ${why.slice(0, 500)}, updated_at = now() WHERE id = ${r.key} AND status = 'PENDING'`;
+      await recordFailure(tx, r.key, why, null);
     }
   }
 }
@@ -200,9 +201,7 @@ export function deadLetterStore(sql: Sql, opts: DeadLetterStoreOptions = {}) {
         if (row === undefined) return null;
         if (dl.key !== null) {
           const why = `dead-lettered (${h[Headers.deadLetterReason] ?? "unknown"}) after ${row.attempts} attempt(s): ${row.error_class ?? "Error"}: ${row.error_message ?? ""}`;
-          await tx`
-            UPDATE payments SET last_error = ${why.slice(0, 500)}, updated_at = now()
-             WHERE id = ${dl.key} AND status = 'PENDING'`;
+          await recordFailure(tx, dl.key, why, null);
         }
         return summary(row);
       });

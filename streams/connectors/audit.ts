@@ -16,14 +16,17 @@
  * retried here, with backoff, for as long as it lasts: no request is sent meanwhile.
  */
 import { MongoBulkWriteError, type Collection, type Db } from "mongodb";
-import type { Answer, ExchangeRequest } from "./gateway.ts";
-import type { Decision } from "./outcome.ts";
+import type { Answer, ExchangeRequest, Op } from "./types.ts";
 
 export const AUDIT_COLLECTION = "gateway_attempts";
 export const JOURNAL_COLLECTION = "gateway_requests";
 
-/** How one exchange ended for the payment: a decision, or a look-up that found nothing. */
-export type ExchangeOutcome = Decision["kind"] | "not_found";
+/**
+ * How one exchange ended for the payment or command: approved, denied, authorized,
+ * captured, canceled, refunded, refund_failed, pending (the gateway is still at it),
+ * not_found (a look-up found nothing), retry or fatal.
+ */
+export type ExchangeOutcome = string;
 
 /** A request about to go out. */
 export interface RequestDoc {
@@ -34,9 +37,11 @@ export interface RequestDoc {
   attempt: number;
   /** Dead-letter id when this exchange belongs to an operator's replay. */
   replay?: string;
+  /** The capture, cancel or refund command this exchange carries out. */
+  commandId?: string;
   correlationId: string | null;
-  gateway: "stripe";
-  operation: "create" | "retrieve" | "search";
+  gateway: string;
+  operation: Op;
   request: ExchangeRequest;
   startedAt: Date;
 }

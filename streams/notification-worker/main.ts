@@ -54,7 +54,7 @@ log.info({ db: redactUrl(env.DATABASE_URL), smtp: redactUrl(env.SMTP_URL), topic
 
 let exitCode = 0;
 await running.done.catch((err: unknown) => {
-  log.error({ err: String(err) }, "notification worker failed");
+  log.error({ err }, "notification worker failed");
   exitCode = 1;
 });
 transport.close();

@@ -1,4 +1,8 @@
-/** Notification metrics, registered on the worker's registry beside the engine's. */
+/**
+ * Notification metrics, registered on the worker's registry beside the engine's. `status`
+ * is the mail (APPROVED, DENIED, CAPTURED, REFUND: bounded, never a refund id); a record
+ * that needs no mail is counted as skipped with the record's payment status.
+ */
 import { Counter, Histogram, type Registry } from "prom-client";
 
 export function createNotificationMetrics(registry: Registry) {
@@ -7,8 +11,8 @@ export function createNotificationMetrics(registry: Registry) {
     sent: new Counter({ name: "notifications_sent_total", help: "Customer mails accepted by the SMTP server", labelNames: ["status"], registers }),
     skipped: new Counter({
       name: "notifications_skipped_total",
-      help: "Results whose mail was already sent (or failed for good): redeliveries",
-      labelNames: ["status"],
+      help: "Results that sent nothing, by reason: already_sent (a redelivery; or failed for good), held (authorized, not captured), canceled, refund_failed",
+      labelNames: ["status", "reason"],
       registers,
     }),
     failed: new Counter({

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { PaymentResult } from "../../shared/events.ts";
-import { composeMail, messageIdFor } from "./compose.ts";
+import { composeMail, type MailFacts } from "./compose.ts";
 import { customerDeclineReason } from "./decline-reasons.ts";
 import { escapeHtml, loadTemplates, renderTemplate } from "./render.ts";
-import type { PaymentForMail } from "./store.ts";
+import type { MailName } from "./mail-plan.ts";
+import type { PaymentForMail, RefundForMail } from "./store.ts";
 
 const templates = loadTemplates();
 const payment = (over: Partial<PaymentForMail> = {}): PaymentForMail => ({
@@ -12,6 +13,7 @@ const payment = (over: Partial<PaymentForMail> = {}): PaymentForMail => ({
   merchant_name: "Acme & Sons",
   status: "APPROVED",
   amount: 1234,
+  amount_captured: 1234,
   currency: "EUR",
   customer_email: "jane@example.com",
   customer_name: "Jane Doe",
@@ -26,6 +28,16 @@ const result = (over: Partial<PaymentResult> = {}): PaymentResult => ({
   decidedAt: "2026-11-29T07:34:56.000Z",
   ...over,
 });
+const refund = (over: Partial<RefundForMail> = {}): RefundForMail => ({
+  id: "re_0190a1b2c3d4e5f60718293a4b5c6d7f",
+  payment_id: "pay_0190a1b2c3d4e5f60718293a4b5c6d7e",
+  status: "succeeded",
+  amount: 500,
+  currency: "EUR",
+  refunded_through: 500,
+  ...over,
+});
+const compose = (mail: MailName, p: PaymentForMail, r: PaymentResult, extra: Partial<MailFacts> = {}) => composeMail(templates, mail, { payment: p, result: r, ...extra });
 
 describe("template renderer", () => {
   test("escapes every HTML-special character", () => {
@@ -49,7 +61,7 @@ describe("template renderer", () => {
 
 describe("customer mail", () => {
   test("approved: subject, amount, merchant and payment id in both parts", () => {
-    const m = composeMail(templates, payment(), result());
+    const m = compose("approved", payment(), result());
     expect(m.subject).toBe("Payment approved: €12.34 to Acme & Sons");
     for (const part of [m.html, m.text]) {
       expect(part).toContain("€12.34");
@@ -62,13 +74,13 @@ describe("customer mail", () => {
   });
 
   test("a customer name with HTML arrives escaped in the HTML part", () => {
-    const m = composeMail(templates, payment({ customer_name: `<img src=x onerror="alert(1)">` }), result());
+    const m = compose("approved", payment({ customer_name: `<img src=x onerror="alert(1)">` }), result());
     expect(m.html).not.toContain("<img");
     expect(m.html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
   });
 
   test("denied: a friendly reason per decline code, never the code itself", () => {
-    const m = composeMail(templates, payment({ amount: 1500, currency: "JPY" }), result({ status: "DENIED", declineCode: "insufficient_funds" }));
+    const m = compose("denied", payment({ amount: 1500, amount_captured: 0, currency: "JPY" }), result({ status: "DENIED", declineCode: "insufficient_funds" }));
     expect(m.subject).toBe("Payment declined: ¥1,500 to Acme & Sons");
     expect(m.text).toContain("insufficient funds");
     expect(m.text).not.toContain("insufficient_funds");
@@ -83,12 +95,90 @@ describe("customer mail", () => {
   });
 
   test("no name: a neutral greeting; control characters never reach the subject", () => {
-    const m = composeMail(templates, payment({ customer_name: null, merchant_name: "Evil\r\nBcc: x@y.z" }), result());
+    const m = compose("approved", payment({ customer_name: null, merchant_name: "Evil\r\nBcc: x@y.z" }), result());
     expect(m.text.startsWith("Hi there,")).toBe(true);
     expect(m.subject).not.toMatch(/[\r\n]/);
   });
+});
 
-  test("Message-ID is derived from payment id and status", () => {
-    expect(messageIdFor("pay_abc", "DENIED", "payments.local")).toBe("<pay_abc-denied@payments.local>");
+describe("capture mail", () => {
+  const held = payment({ amount: 5000, amount_captured: 3000, currency: "USD" });
+  const captured = result({ kind: "captured", amount: 3000 });
+
+  test("a partial capture: the amount taken, what was held and what was released, in both parts", () => {
+    const m = compose("captured", held, captured);
+    expect(m.subject).toBe("Payment captured: $30.00 to Acme & Sons");
+    for (const part of [m.html, m.text]) {
+      expect(part).toContain("$30.00");
+      expect(part).toContain("$50.00");
+      expect(part).toContain("the remaining $20.00 has been released");
+      expect(part).toContain("pay_0190a1b2c3d4e5f60718293a4b5c6d7e");
+      expect(part).toContain("29 November 2026 at 07:34 UTC");
+    }
+    expect(m.html).toContain("Acme &amp; Sons");
+    expect(m.html).not.toContain("{{");
+    expect(m.text).not.toContain("{{");
+  });
+
+  test("a full capture says it took everything that was held", () => {
+    const m = compose("captured", payment({ amount: 1500, amount_captured: 1500, currency: "JPY" }), result({ kind: "captured", amount: 1500 }));
+    expect(m.subject).toBe("Payment captured: ¥1,500 to Acme & Sons");
+    expect(m.text).toContain("full amount that was held");
+    expect(m.text).not.toContain("released");
+  });
+
+  test("a record without the amount falls back to what the payment row says was captured", () => {
+    const m = compose("captured", held, result({ kind: "captured" }));
+    expect(m.subject).toBe("Payment captured: $30.00 to Acme & Sons");
+  });
+
+  test("untrusted names are escaped in the HTML part and kept as text in the text part", () => {
+    const evil = `<script>alert("x")</script> & 'Co'`;
+    const m = compose("captured", { ...held, customer_name: evil, merchant_name: `<b>Shop</b>` }, captured);
+    expect(m.html).not.toContain("<script>");
+    expect(m.html).not.toContain("<b>Shop</b>");
+    expect(m.html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;Co&#39;");
+    expect(m.html).toContain("&lt;b&gt;Shop&lt;/b&gt;");
+    expect(m.text).toContain(evil);
+  });
+});
+
+describe("refund mail", () => {
+  const paid = payment({ amount: 10_000, amount_captured: 10_000 });
+  const refunded = result({ kind: "refund_succeeded", amount: 2500, refundId: "re_0190a1b2c3d4e5f60718293a4b5c6d7f", decidedAt: "2026-12-01T10:00:00.000Z" });
+
+  test("a partial refund: its amount, the total refunded so far, both references, in both parts", () => {
+    const m = compose("refund", paid, refunded, { refund: refund({ amount: 2500, refunded_through: 4000 }) });
+    expect(m.subject).toBe("Refund: €25.00 from Acme & Sons");
+    for (const part of [m.html, m.text]) {
+      expect(part).toContain("€25.00");
+      expect(part).toContain("€40.00 of your payment of €100.00 has now been refunded.");
+      expect(part).toContain("re_0190a1b2c3d4e5f60718293a4b5c6d7f");
+      expect(part).toContain("pay_0190a1b2c3d4e5f60718293a4b5c6d7e");
+      expect(part).toContain("1 December 2026 at 10:00 UTC");
+    }
+    expect(m.html).not.toContain("{{");
+    expect(m.text).not.toContain("{{");
+  });
+
+  test("the refund that completes the payment says it is refunded in full", () => {
+    const m = compose("refund", paid, refunded, { refund: refund({ amount: 6000, refunded_through: 10_000 }) });
+    expect(m.text).toContain("Your payment of €100.00 has now been refunded in full.");
+  });
+
+  test("the paid amount is what was captured, not what was authorized", () => {
+    const m = compose("refund", payment({ amount: 5000, amount_captured: 3000, currency: "KWD" }), refunded, { refund: refund({ amount: 1000, currency: "KWD", refunded_through: 1000 }) });
+    expect(m.text.replace(/\u00a0/g, " ")).toContain("KWD 1.000 of your payment of KWD 3.000 has now been refunded.");
+  });
+
+  test("untrusted names are escaped in the HTML part; the subject stays one line", () => {
+    const m = compose("refund", { ...paid, customer_name: `<img src=x onerror="alert(1)">`, merchant_name: "Shop\r\nBcc: x@y.z" }, refunded, { refund: refund() });
+    expect(m.html).not.toContain("<img");
+    expect(m.html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
+    expect(m.subject).toBe("Refund: €5.00 from Shop Bcc: x@y.z");
+  });
+
+  test("a refund mail without its refund is a bug, not a mail with blanks", () => {
+    expect(() => compose("refund", paid, refunded)).toThrow();
   });
 });

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { MailName } from "./mail-plan.ts";
 
 export type TemplateValues = Readonly<Record<string, string>>;
 
@@ -24,14 +25,18 @@ export function renderTemplate(template: string, values: TemplateValues, mode: "
   });
 }
 
-export type TemplateName = "approved" | "denied";
+/** One template pair per mail: `templates/<name>.html` and `templates/<name>.txt`. */
+export type TemplateName = MailName;
 export type TemplatePair = { readonly html: string; readonly text: string };
+export type Templates = Readonly<Record<TemplateName, TemplatePair>>;
+
+const TEMPLATE_NAMES: readonly TemplateName[] = ["approved", "denied", "captured", "refund"];
 
 /** Reads every template once at start-up, so a missing file stops the worker before it consumes. */
-export function loadTemplates(dir = join(import.meta.dirname, "templates")): Readonly<Record<TemplateName, TemplatePair>> {
+export function loadTemplates(dir = join(import.meta.dirname, "templates")): Templates {
   const pair = (name: TemplateName): TemplatePair => ({
     html: readFileSync(join(dir, `${name}.html`), "utf8"),
     text: readFileSync(join(dir, `${name}.txt`), "utf8"),
   });
-  return { approved: pair("approved"), denied: pair("denied") };
+  return Object.fromEntries(TEMPLATE_NAMES.map((n) => [n, pair(n)])) as Record<TemplateName, TemplatePair>;
 }

@@ -1,22 +1,42 @@
 /**
- * The notification worker's SQL: the payment it writes about, and the send-once record
- * (migration 0010_notifications.sql). Claim before SMTP, mark after acceptance.
+ * The notification worker's SQL: the payment (and refund) it writes about, and the
+ * send-once record (migrations 0010_notifications.sql, 0014_payment_lifecycle.sql). Claim
+ * before SMTP, mark after acceptance.
  */
 import type { Sql } from "../../shared/db/client.ts";
+import type { NotificationKey } from "./mail-plan.ts";
+
+export type { NotificationKey };
 
 export type PaymentForMail = {
   id: string;
   merchant_id: string;
   merchant_name: string;
   status: string;
+  /** What was authorized. */
   amount: number;
+  /** What was taken (≤ amount; 0 until captured). */
+  amount_captured: number;
   currency: string;
   customer_email: string;
   customer_name: string | null;
 };
 
+export type RefundForMail = {
+  id: string;
+  payment_id: string;
+  status: string;
+  amount: number;
+  currency: string;
+  /**
+   * The payment's succeeded refunds up to and including this one, in the order they
+   * succeeded: what the mail says is refunded "now". Fixed once the refund has succeeded,
+   * so a resend after a crash says the same, whatever refunds followed.
+   */
+  refunded_through: number;
+};
+
 export type Claim = { readonly attempts: number; readonly messageId: string };
-export type NotificationKey = { readonly paymentId: string; readonly status: "APPROVED" | "DENIED" };
 
 const MAX_ERROR = 500;
 const bounded = (s: string) => (s.length > MAX_ERROR ? `${s.slice(0, MAX_ERROR - 1)}…` : s);
@@ -25,10 +45,21 @@ export function notificationStore(sql: Sql) {
   return {
     async loadPayment(paymentId: string): Promise<PaymentForMail | undefined> {
       const [row] = await sql<PaymentForMail[]>`
-        SELECT p.id, p.merchant_id, m.name AS merchant_name, p.status, p.amount, trim(p.currency) AS currency,
+        SELECT p.id, p.merchant_id, m.name AS merchant_name, p.status, p.amount, p.amount_captured, trim(p.currency) AS currency,
                p.customer_email, p.customer_name
           FROM payments p JOIN merchants m ON m.id = p.merchant_id
          WHERE p.id = ${paymentId}`;
+      return row;
+    },
+
+    async loadRefund(refundId: string): Promise<RefundForMail | undefined> {
+      const [row] = await sql<RefundForMail[]>`
+        SELECT r.id, r.payment_id, r.status, r.amount, trim(r.currency) AS currency,
+               (SELECT coalesce(sum(o.amount), 0)::int FROM refunds o
+                 WHERE o.payment_id = r.payment_id AND o.status = 'succeeded'
+                   AND (o.decided_at, o.id) <= (r.decided_at, r.id)) AS refunded_through
+          FROM refunds r
+         WHERE r.id = ${refundId}`;
       return row;
     },
 

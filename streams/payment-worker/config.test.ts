@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../shared/config.ts";
-import { loadPaymentWorkerConfig, SIMULATOR_SECRET_KEY } from "./config.ts";
+import { SIMULATOR_SECRET_KEY } from "../connectors/stripe/config.ts";
+import { loadPaymentWorkerConfig } from "./config.ts";
 
 const SIM = { STRIPE_API_BASE: "http://127.0.0.1:12111" };
 const TEST_KEY = "sk_test_51Hx0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";

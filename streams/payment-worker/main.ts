@@ -15,9 +15,9 @@ import { createLogger } from "../../shared/logger.ts";
 import { Topics } from "../../shared/topics.ts";
 import { defaultRetryPolicy, runWorker } from "../engine/index.ts";
 import { kafkaConnect } from "../kafka/runtime.ts";
-import { auditCollections, auditWriter } from "./audit.ts";
+import { auditCollections, auditWriter } from "../connectors/audit.ts";
+import { createStripeGateway } from "../connectors/stripe/gateway.ts";
 import { loadPaymentWorkerConfig } from "./config.ts";
-import { createGateway } from "./gateway.ts";
 import { paymentWorker } from "./worker.ts";
 
 const { env, cfg } = configOrExit("payment-worker", () => ({ env: loadStackEnv(), cfg: loadPaymentWorkerConfig() }));
@@ -36,7 +36,7 @@ const decisions = new Counter({ name: "payment_decisions_total", help: "Gateway 
 const running = await runWorker(
   paymentWorker({
     sql,
-    gateway: createGateway({ secretKey, ...(apiBase ? { apiBase } : {}), timeoutMs: cfg.stripeTimeoutMs }),
+    gateway: createStripeGateway({ secretKey, ...(apiBase ? { apiBase } : {}), timeoutMs: cfg.stripeTimeoutMs }),
     writeAudit: auditWriter(audit, (err, attempt) => log.warn({ err, attempt }, "audit store write failed; retrying")),
     // Stripe's search trails its writes by up to about a minute; the simulator's does not.
     searchLagMs: cfg.searchLagMs,

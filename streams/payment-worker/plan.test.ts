@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { firstCall, idempotencyKeyOf, KEY_TRUST_MS, keyStillReplays, shouldMintKey, type Attempt } from "./plan.ts";
-import type { PaymentRow } from "./settle.ts";
+import type { PaymentRow } from "./payment-row.ts";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const row = (over: Partial<PaymentRow> = {}): PaymentRow => ({
@@ -10,6 +10,7 @@ const row = (over: Partial<PaymentRow> = {}): PaymentRow => ({
   amount: 4200,
   currency: "EUR",
   payment_method: "pm_card_visa",
+  capture_method: "automatic",
   gateway_intent_id: null,
   gateway_key_seq: 0,
   last_error: null,

@@ -17,8 +17,8 @@
  * - a look-up that fails (a timeout, a 5xx) says nothing; a young payment's create may
  *   still go out, since its key replays (keyStillReplays), an old one's may not.
  */
-import type { Call, Charge } from "./gateway.ts";
-import type { PaymentRow } from "./settle.ts";
+import type { Call, Charge } from "../connectors/types.ts";
+import type { PaymentRow } from "./payment-row.ts";
 
 /**
  * A payment this old may have had its key forgotten by the gateway (24 h), so its first
@@ -45,6 +45,7 @@ export const chargeOf = (row: PaymentRow): Charge => ({
   amount: row.amount,
   currency: row.currency,
   paymentMethod: row.payment_method,
+  captureMethod: row.capture_method,
 });
 
 /**

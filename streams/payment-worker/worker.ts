@@ -1,21 +1,22 @@
 /**
- * Payment worker: resolves each PaymentCreated at the gateway and settles the payment
- * (status + PaymentResult outbox row in one transaction). It charges what the payment
- * row says, never what the message says; a final payment is never sent to the gateway
- * again; a payment that may have reached the gateway before is first looked up there
- * (plan.ts). Every HTTP exchange is audited, write-ahead. Retry tiers, DLQ, ordering,
- * commits and shutdown belong to the engine.
+ * Payment worker: resolves each PaymentCreated at the gateway and settles the payment (a
+ * transition in shared/payments/charge.ts: status + its announcements in one transaction).
+ * It charges what the payment row says, never what the message says; a final payment is
+ * never sent to the gateway again; a payment that may have reached the gateway before is
+ * first looked up there (plan.ts). Every HTTP exchange is audited, write-ahead. Retry
+ * tiers, DLQ, ordering, commits and shutdown belong to the engine.
  */
-import { randomUUID } from "node:crypto";
-import { PaymentCreated, type PaymentResult } from "../../shared/events.ts";
+import { PaymentCreated } from "../../shared/events.ts";
 import { Headers, Topics } from "../../shared/topics.ts";
 import type { Sql } from "../../shared/db/client.ts";
+import { nextIdempotencyKey, recordFailure, settleCharge, type ChargeOutcome } from "../../shared/payments/charge.ts";
+import type { AuditWrite } from "../connectors/audit.ts";
+import { createExchanger, type Judged } from "../connectors/exchange.ts";
+import { decideError, decideIntent, decideLookupError, decisiveIntent, type Decision } from "../connectors/stripe/outcome.ts";
+import type { Answer, Call, Gateway } from "../connectors/types.ts";
 import { FatalError, PoisonError, RetryableError, defineWorker, jsonDecoder, type EngineLog, type HandlerContext } from "../engine/index.ts";
-import type { AuditWrite, ExchangeOutcome, RequestDoc } from "./audit.ts";
-import type { Answer, Call, Gateway } from "./gateway.ts";
-import { decideError, decideIntent, decideLookupError, decisiveIntent, type Decision } from "./outcome.ts";
 import { chargeOf, firstCall, idempotencyKeyOf, keyStillReplays, shouldMintKey, type Attempt } from "./plan.ts";
-import { loadPayment, nextIdempotencyKey, recordFailure, settle, type PaymentRow } from "./settle.ts";
+import { loadPayment, type PaymentRow } from "./payment-row.ts";
 
 export interface PaymentWorkerDeps {
   readonly sql: Sql;
@@ -38,85 +39,73 @@ export function disagreement(evt: PaymentCreated, row: PaymentRow): string | und
     ["amount", evt.amount, row.amount],
     ["currency", evt.currency, row.currency],
     ["paymentMethod", evt.paymentMethod, row.payment_method],
+    ["captureMethod", evt.captureMethod ?? "automatic", row.capture_method],
   ];
   const off = fields.filter(([, a, b]) => a !== b).map(([name]) => name);
   return off.length ? off.join(", ") : undefined;
 }
 
 type Resolution = { decision: Decision; intentId: string | null; mintKey: boolean };
-type Verdict = { outcome: ExchangeOutcome; decision?: Decision };
-const verdict = (decision: Decision): Verdict => ({ outcome: decision.kind, decision });
+const verdict = (decision: Decision): Judged<Decision> => ({
+  outcome: decision.kind,
+  decision,
+  ...(decision.kind === "denied" ? { declineCode: decision.declineCode } : {}),
+  ...(decision.kind === "retry" || decision.kind === "fatal" ? { error: decision.reason } : {}),
+});
 
 /** What the first intent of an answer says, or what its error says. */
-const ofCreate = (a: Answer): Verdict => verdict(a.error !== undefined ? decideError(a.error) : decideIntent(a.intents[0]!));
-const ofRetrieve = (a: Answer): Verdict => verdict(a.error !== undefined ? decideLookupError(a.error) : decideIntent(a.intents[0]!));
-const ofSearch = (a: Answer): Verdict => {
+const ofCreate = (a: Answer) => verdict(a.error !== undefined ? decideError(a.error) : decideIntent(a.intents[0]!));
+const ofRetrieve = (a: Answer) => verdict(a.error !== undefined ? decideLookupError(a.error) : decideIntent(a.intents[0]!));
+const ofSearch = (a: Answer): Judged<Decision> => {
   if (a.error !== undefined) return verdict(decideLookupError(a.error));
   const pi = decisiveIntent(a.intents);
   return pi ? verdict(decideIntent(pi)) : { outcome: "not_found" };
 };
 
-/** One handling of one message. */
-type Run = { row: PaymentRow; attempt: Attempt; ctx: HandlerContext };
+/** A decision that settles the payment, or undefined for one that leaves it pending (retry, fatal). */
+function chargeOutcome(d: Decision): ChargeOutcome | undefined {
+  switch (d.kind) {
+    case "approved":
+    case "authorized":
+      return { kind: d.kind, gatewayRef: d.gatewayRef };
+    case "denied":
+      return { kind: "denied", gatewayRef: d.gatewayRef, declineCode: d.declineCode };
+    default:
+      return undefined;
+  }
+}
 
 export const paymentWorker = (deps: PaymentWorkerDeps) =>
   defineWorker<PaymentCreated>(({ groupSink }) => {
     // A group sink: written at once when idle, batched when busy, so waiting on it costs a round trip, not a timer.
     const audit = groupSink<AuditWrite>({ name: "audit", maxItems: 500, write: deps.writeAudit });
+    const exchange = createExchanger({ gateway: deps.gateway, audit });
     const now = deps.now ?? Date.now;
 
-    /**
-     * One HTTP exchange: its document is stored before the request goes out, and its answer
-     * before anything acts on it, so a payment is never decided on an answer the audit lacks.
-     */
-    async function exchange(run: Run, call: Call, judge: (a: Answer) => Verdict): Promise<{ answer: Answer; decision?: Decision }> {
-      const { row, ctx } = run;
+    async function resolve(row: PaymentRow, attempt: Attempt, ctx: HandlerContext): Promise<Resolution> {
       const replay = ctx.message.headers[Headers.replay];
-      const doc: RequestDoc = {
-        _id: `ex_${randomUUID()}`,
+      const who = {
         paymentId: row.id,
         merchantId: row.merchant_id,
         attempt: ctx.attempt,
         ...(replay ? { replay } : {}),
         correlationId: ctx.message.headers[Headers.correlationId] ?? null,
-        gateway: "stripe",
-        operation: call.op,
-        request: deps.gateway.describe(call),
-        startedAt: new Date(),
       };
-      await audit.add({ journal: doc });
-      const answer = await deps.gateway.send(call, doc._id);
-      const { outcome, decision } = judge(answer);
-      await audit.add({
-        answered: {
-          ...doc,
-          response: { ...answer.response, replayed: answer.replayed },
-          durationMs: Math.round(answer.durationMs * 10) / 10,
-          outcome,
-          ...(decision?.kind === "denied" ? { declineCode: decision.declineCode } : {}),
-          ...(decision?.kind === "retry" || decision?.kind === "fatal" ? { error: decision.reason } : {}),
-        },
-      });
-      return { answer, ...(decision ? { decision } : {}) };
-    }
-
-    async function resolve(run: Run): Promise<Resolution> {
-      const { row, attempt } = run;
       const first = firstCall(row, attempt, now());
       if (first.op === "retrieve") {
-        const { answer, decision } = await exchange(run, first, ofRetrieve);
+        const { answer, decision } = await exchange(who, first, ofRetrieve);
         return { decision: decision!, intentId: answer.intents[0]?.id ?? first.intentId, mintKey: false };
       }
       let searchedEmpty = false;
       if (first.op === "search") {
-        const { answer, decision } = await exchange(run, first, ofSearch);
+        const { answer, decision } = await exchange(who, first, ofSearch);
         // A failed look-up says nothing; only a young payment's key still guards the create (plan.ts).
         const lookupFailed = answer.error !== undefined && decision?.kind === "retry";
         if (decision && !(lookupFailed && keyStillReplays(row, now()))) return { decision, intentId: decisiveIntent(answer.intents)?.id ?? null, mintKey: false };
         searchedEmpty = !lookupFailed; // the gateway has no intent for this payment: a create may go out
       }
       const create: Call = { op: "create", idempotencyKey: idempotencyKeyOf(row), charge: chargeOf(row) };
-      const { answer, decision } = await exchange(run, create, ofCreate);
+      const { answer, decision } = await exchange(who, create, ofCreate);
       const replayedError = answer.replayed && answer.error !== undefined && answer.intents.length === 0;
       const mintKey = decision!.kind === "retry" && shouldMintKey({ replayedError, searchedEmpty, firstFailureAt: attempt.firstFailureAt, now: now(), searchLagMs: deps.searchLagMs });
       return { decision: decision!, intentId: answer.intents[0]?.id ?? null, mintKey };
@@ -135,7 +124,7 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
         // Whoever can produce to the topic must not be able to charge another amount: never charged, DLQ and alert.
         if (off) throw new PoisonError(`PaymentCreated for ${evt.paymentId} disagrees with the payment on ${off}; nothing was charged`);
         if (row.status !== "PENDING") {
-          deps.log.info({ paymentId: row.id, correlationId, status: row.status }, "payment already final; the gateway is not asked again");
+          deps.log.info({ paymentId: row.id, correlationId, status: row.status }, "payment already decided; the gateway is not asked again");
           return;
         }
 
@@ -145,28 +134,23 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
           replay: ctx.message.headers[Headers.replay] !== undefined,
           firstFailureAt: Number.isFinite(firstFailure) && firstFailure > 0 ? firstFailure : null,
         };
-        const run: Run = { row, attempt, ctx };
-        const { decision, intentId, mintKey } = await resolve(run);
+        const resolved = await resolve(row, attempt, ctx);
+        const { intentId, mintKey } = resolved;
+        let decision = resolved.decision;
+        // A held authorization of an automatic payment (or the reverse) was not created by this worker.
+        if (decision.kind === "authorized" && row.capture_method !== "manual") decision = { kind: "fatal", reason: `payment intent ${intentId} is held for capture, but the payment is automatic` };
         deps.onDecision?.(decision.kind);
-        if (decision.kind === "retry" || decision.kind === "fatal") {
-          const error = `attempt ${ctx.attempt}: ${decision.reason}`;
+        const outcome = chargeOutcome(decision);
+        if (outcome === undefined) {
+          const reason = decision.kind === "retry" || decision.kind === "fatal" ? decision.reason : decision.kind;
+          const error = `attempt ${ctx.attempt}: ${reason}`;
           if (mintKey) await nextIdempotencyKey(deps.sql, row.id, row.gateway_key_seq, `${error}; the gateway has no intent and replays a stored error, so the next attempt uses a new idempotency key`);
           else await recordFailure(deps.sql, row.id, error, intentId);
-          deps.log.warn({ paymentId: row.id, correlationId, attempt: ctx.attempt, reason: decision.reason, mintKey }, `gateway ${decision.kind}`);
-          throw decision.kind === "fatal" ? new FatalError(decision.reason) : new RetryableError(decision.reason);
+          deps.log.warn({ paymentId: row.id, correlationId, attempt: ctx.attempt, reason, mintKey }, `gateway ${decision.kind}`);
+          throw decision.kind === "fatal" ? new FatalError(reason) : new RetryableError(reason);
         }
-
-        const result: PaymentResult = {
-          v: 1,
-          paymentId: row.id,
-          merchantId: row.merchant_id,
-          status: decision.kind === "approved" ? "APPROVED" : "DENIED",
-          ...(decision.kind === "denied" ? { declineCode: decision.declineCode } : {}),
-          gatewayRef: decision.gatewayRef,
-          decidedAt: new Date().toISOString(),
-        };
-        if (await settle(deps.sql, result, intentId, correlationId)) deps.notifyOutbox();
-        deps.log.info({ paymentId: row.id, correlationId, attempt: ctx.attempt, status: result.status, declineCode: result.declineCode }, "payment decided");
+        if (await settleCharge(deps.sql, { paymentId: row.id, outcome, intentId, ...(correlationId ? { correlationId } : {}) })) deps.notifyOutbox();
+        deps.log.info({ paymentId: row.id, correlationId, attempt: ctx.attempt, status: outcome.kind, ...(outcome.kind === "denied" ? { declineCode: outcome.declineCode } : {}) }, "payment decided");
       },
     };
   });

@@ -64,6 +64,9 @@ test("each /v1 and /ops operation documents its error responses with the error s
       if (path.includes("{")) expected.push("404");
       if (op.requestBody) expected.push("413", "415");
       if (path === "/v1/payments" && method === "post") expected.push("409", "422");
+      // Capture, cancel and refund: the state may forbid the command (409), and the key may be reused (422).
+      if (/^\/v1\/(payments\/\{id\}\/(capture|cancel)|refunds)$/.test(path) && method === "post") expected.push("409", "422");
+      if (path === "/v1/refunds" && method === "post") expected.push("404");
       if (path.startsWith("/ops/") && /replay|discard/.test(path) && path.includes("{")) expected.push("409");
       for (const status of expected) {
         const schema = op.responses?.[status]?.content?.["application/json"]?.schema;

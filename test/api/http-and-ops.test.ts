@@ -86,6 +86,12 @@ describe("errors", () => {
         throw new TypeError("Cannot read properties of undefined (reading 'rows')");
       },
       list: async () => ({ data: [], hasMore: false }),
+      capture: async () => {
+        throw new Error("unused");
+      },
+      cancel: async () => {
+        throw new Error("unused");
+      },
     };
     // The production wiring with only the payments service swapped for one that fails.
     const { handle, reads } = buildApi({

@@ -32,6 +32,7 @@ test("a created payment has exactly one PaymentCreated outbox row matching the P
     paymentMethod: "pm_card_visa",
     customer: { email: "jane@example.com", name: "Jane Doe" },
     createdAt: res.json.created_at,
+    captureMethod: "automatic",
   });
   const payment = await h.primary`SELECT merchant_id FROM payments WHERE id = ${res.json.id}`;
   expect(payment[0]).toEqual({ merchant_id: h.merchantA.merchantId });

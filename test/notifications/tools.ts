@@ -1,6 +1,6 @@
 /**
- * Shared helpers for the notification and DLQ integration tests: seed merchants and final
- * payments in Postgres, produce PaymentResult events, run the Node workers as child processes
+ * Shared helpers for the notification and DLQ integration tests: seed merchants, payments
+ * and refunds in Postgres, produce PaymentResult events, run the Node workers as child processes
  * (so they can be SIGKILLed) with their JSON logs in a file, read their /metrics (to know when
  * they are done), and read Mailpit's API.
  */
@@ -36,7 +36,14 @@ export async function seedMerchant(sql: Sql, name: string): Promise<string> {
 export type SeedPayment = {
   id?: string;
   merchantId: string;
-  status: "APPROVED" | "DENIED" | "PENDING";
+  status: "APPROVED" | "DENIED" | "PENDING" | "AUTHORIZED" | "CANCELED";
+  /**
+   * manual: held first (AUTHORIZED), then captured (APPROVED) or canceled (CANCELED).
+   * Default automatic; AUTHORIZED and CANCELED exist only for manual payments.
+   */
+  captureMethod?: "automatic" | "manual";
+  /** What the capture of a manual payment took (default: all of it). */
+  captured?: number;
   amount: number;
   currency: string;
   email: string;
@@ -44,34 +51,100 @@ export type SeedPayment = {
   declineCode?: string;
 };
 
-/** Inserts payments as the payment worker leaves them, and returns the matching PaymentResult events. */
+const HOLD_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Inserts payments as the lifecycle leaves them (shared/payments/, the CHECKs of migration
+ * 0014), and returns for each the PaymentResult that announced its last change: the decision
+ * (without a kind, as records written before the lifecycle; a PENDING payment gets an
+ * approval), or for a manual payment the hold, the capture or the cancel.
+ */
 export async function seedPayments(sql: Sql, specs: SeedPayment[]): Promise<PaymentResult[]> {
   const now = new Date();
-  const rows = specs.map((s) => ({
-    id: s.id ?? newPaymentId(),
-    merchant_id: s.merchantId,
-    status: s.status,
-    amount: s.amount,
-    currency: s.currency,
-    payment_method: "pm_card_visa",
-    customer_email: s.email,
-    customer_name: s.name ?? null,
-    decline_code: s.declineCode ?? null,
-    gateway_ref: `pi_${hex(8)}`,
-    created_at: now,
-    updated_at: now,
-    decided_at: s.status === "PENDING" ? null : now,
-  }));
+  const rows = specs.map((s) => {
+    const manual = s.captureMethod === "manual" || s.status === "AUTHORIZED" || s.status === "CANCELED";
+    return {
+      id: s.id ?? newPaymentId(),
+      merchant_id: s.merchantId,
+      status: s.status,
+      amount: s.amount,
+      currency: s.currency,
+      payment_method: "pm_card_visa",
+      customer_email: s.email,
+      customer_name: s.name ?? null,
+      decline_code: s.declineCode ?? null,
+      gateway_ref: `pi_${hex(8)}`,
+      created_at: now,
+      updated_at: now,
+      decided_at: s.status === "PENDING" ? null : now,
+      capture_method: manual ? "manual" : "automatic",
+      capture_before: manual ? new Date(now.getTime() + HOLD_MS) : null,
+      amount_captured: s.status === "APPROVED" ? (s.captured ?? s.amount) : 0,
+    };
+  });
   for (let i = 0; i < rows.length; i += 500) await sql`INSERT INTO payments ${sql(rows.slice(i, i + 500))}`;
-  return rows.map((r) => ({
-    v: 1 as const,
-    paymentId: r.id,
-    merchantId: r.merchant_id,
-    status: (r.status === "DENIED" ? "DENIED" : "APPROVED") as PaymentResult["status"],
-    ...(r.decline_code ? { declineCode: r.decline_code } : {}),
-    gatewayRef: r.gateway_ref,
-    decidedAt: now.toISOString(),
-  }));
+  return rows.map((r): PaymentResult => {
+    const base = { v: 1 as const, paymentId: r.id, merchantId: r.merchant_id, gatewayRef: r.gateway_ref, decidedAt: now.toISOString() };
+    if (r.capture_method === "manual") {
+      if (r.status === "APPROVED") return { ...base, status: "APPROVED", kind: "captured", amount: r.amount_captured };
+      if (r.status === "AUTHORIZED") return { ...base, status: "AUTHORIZED", kind: "decided" };
+      if (r.status === "CANCELED") return { ...base, status: "CANCELED", kind: "canceled" };
+    }
+    return { ...base, status: r.status === "DENIED" ? "DENIED" : "APPROVED", ...(r.decline_code ? { declineCode: r.decline_code } : {}) };
+  });
+}
+
+/** The hold that came before a manual payment's capture or cancel: a decision that sends no mail. */
+export const heldResult = (r: PaymentResult): PaymentResult => ({
+  v: 1,
+  paymentId: r.paymentId,
+  merchantId: r.merchantId,
+  status: "AUTHORIZED",
+  kind: "decided",
+  gatewayRef: r.gatewayRef,
+  decidedAt: r.decidedAt,
+});
+
+export const newRefundId = () => `re_${hex(16)}`;
+
+/**
+ * Settled refunds of an APPROVED payment, in the order given (each decided a millisecond
+ * after the one before), with the payment's refunded amounts as settleRefund leaves them;
+ * returns the PaymentResult of each.
+ */
+export async function seedRefunds(sql: Sql, paymentId: string, specs: { amount: number; outcome: "succeeded" | "failed" }[]): Promise<PaymentResult[]> {
+  const now = Date.now();
+  return sql.begin(async (tx) => {
+    const [p] = await tx<{ merchant_id: string; currency: string }[]>`SELECT merchant_id, currency FROM payments WHERE id = ${paymentId} FOR UPDATE`;
+    if (!p) throw new Error(`seedRefunds: no payment ${paymentId}`);
+    const rows = specs.map((s, i) => ({
+      id: newRefundId(),
+      payment_id: paymentId,
+      merchant_id: p.merchant_id,
+      amount: s.amount,
+      currency: p.currency,
+      status: s.outcome,
+      failure_reason: s.outcome === "failed" ? "refused by the gateway" : null,
+      gateway_refund_id: `re_gw_${hex(8)}`,
+      created_at: new Date(now + i),
+      updated_at: new Date(now + i),
+      decided_at: new Date(now + i),
+    }));
+    await tx`INSERT INTO refunds ${tx(rows)}`;
+    const refunded = rows.filter((r) => r.status === "succeeded").reduce((n, r) => n + r.amount, 0);
+    await tx`UPDATE payments SET amount_refund_reserved = amount_refund_reserved + ${refunded}, amount_refunded = amount_refunded + ${refunded} WHERE id = ${paymentId}`;
+    return rows.map((r): PaymentResult => ({
+      v: 1,
+      paymentId,
+      merchantId: p.merchant_id,
+      status: "APPROVED",
+      kind: r.status === "succeeded" ? "refund_succeeded" : "refund_failed",
+      amount: r.amount,
+      refundId: r.id,
+      gatewayRef: r.gateway_refund_id,
+      decidedAt: r.decided_at.toISOString(),
+    }));
+  }) as Promise<PaymentResult[]>;
 }
 
 /**

@@ -28,7 +28,8 @@ afterAll(async () => {
   for (const p of procs) await kill(p, "SIGKILL");
   rx.stop();
   await sql.end({ timeout: 5 });
-});
+}, 60_000); // a graceful stop of a dispatcher may take its drain time
+
 
 test("SIGKILL of a dispatcher mid-load: every event delivered, duplicates only with the same event id", async () => {
   const pool = uniquePool("crash");

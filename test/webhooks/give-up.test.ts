@@ -30,7 +30,8 @@ afterAll(async () => {
   await kill(dispatcher, "SIGTERM");
   rx.stop();
   await sql.end({ timeout: 5 });
-});
+}, 60_000); // a graceful stop of a dispatcher may take its drain time
+
 
 test("given up after the window, endpoint disabled with an alert, a replayed dead letter delivered after re-enabling", async () => {
   const pool = uniquePool("give-up");

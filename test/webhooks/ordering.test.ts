@@ -32,7 +32,8 @@ afterAll(async () => {
   await kill(dispatcher, "SIGTERM");
   rx.stop();
   await sql.end({ timeout: 5 });
-});
+}, 60_000); // a graceful stop of a dispatcher may take its drain time
+
 
 const LIFECYCLE: EventType[] = ["payment.authorized", "payment.captured", "refund.succeeded"];
 

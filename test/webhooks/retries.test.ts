@@ -22,7 +22,8 @@ afterAll(async () => {
   await kill(dispatcher, "SIGTERM");
   rx.stop();
   await sql.end({ timeout: 5 });
-});
+}, 60_000); // a graceful stop of a dispatcher may take its drain time
+
 
 test("500s through three tiers and more, then recovery: every event arrives, every attempt is logged", async () => {
   const pool = uniquePool("retries");

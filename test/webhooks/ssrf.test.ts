@@ -24,7 +24,8 @@ afterAll(async () => {
   await kill(dispatcher, "SIGTERM");
   rx.stop();
   await sql.end({ timeout: 5 });
-});
+}, 60_000); // a graceful stop of a dispatcher may take its drain time
+
 
 test("dev mode off: loopback destinations are refused at delivery, and nothing reaches them", async () => {
   const pool = uniquePool("ssrf");

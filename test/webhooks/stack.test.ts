@@ -24,7 +24,8 @@ beforeAll(async () => {
 afterAll(async () => {
   rx.stop();
   await sql.end({ timeout: 5 });
-});
+}, 60_000); // a graceful stop of a dispatcher may take its drain time
+
 
 test("endpoint through Caddy, event through the relay and the stack's dispatcher, log and resend through Caddy", async () => {
   const merchant = await createMerchant(sql, "Stack Webhooks");

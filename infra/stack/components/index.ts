@@ -20,13 +20,21 @@ export function infrastructure(): Component[] {
   return [new PostgresPrimary(), new PostgresReplica(), new Kafka(), new FerretDB(), new Mailpit()];
 }
 
-/** Stream services on the pinned Node 24, each with its /metrics + /health/live port. */
-const STREAM_SERVICES = [
+/**
+ * Stream services on the pinned Node 24, each with its /metrics + /health/live port (from
+ * METRICS_PORTS) and any environment of its own.
+ */
+const STREAM_SERVICES: readonly { name: string; entry: string; env?: Record<string, string> }[] = [
   { name: "outbox-relay", entry: "streams/outbox-relay/main.ts" },
   { name: "payment-worker", entry: "streams/payment-worker/main.ts" },
   { name: "notification-worker", entry: "streams/notification-worker/main.ts" },
   { name: "dlq-consumer", entry: "streams/dlq-consumer/main.ts" },
-] as const;
+  // Captures, cancels and refunds; sweeps expired authorizations every 2 s locally (tests shorten capture_before).
+  { name: "command-worker", entry: "streams/command-worker/main.ts", env: { EXPIRY_SWEEP_MS: "2000" } },
+  // Dev mode lets webhooks go to local receivers on loopback; loopback-only keeps the local
+  // stack from ever sending one off the machine (the fuzzer creates endpoints at random URLs).
+  { name: "webhook-dispatcher", entry: "streams/webhook-dispatcher/main.ts", env: { [DEV_MODE_VARIABLE]: "1", WEBHOOK_LOOPBACK_ONLY: "1" } },
+];
 
 /** Local operator key for /ops/* and the DLQ CLI's HTTP twin; never used outside the local stack. */
 export const DEV_OPS_KEY = process.env.OPS_API_KEY ?? DEV_KEYS.ops;
@@ -60,10 +68,11 @@ export function services(): Component[] {
   const streams = STREAM_SERVICES.map((s) => {
     const port = env.METRICS_PORTS[s.name] ?? 0;
     return new Service({
-      ...s,
+      name: s.name,
+      entry: s.entry,
       runtime: "node",
       // The simulator's search sees its own writes at once (Stripe's trails them by up to a minute).
-      env: { METRICS_PORT: String(port), STRIPE_API_BASE: env.STRIPE_API_BASE, GATEWAY_SEARCH_LAG_MS: "0" },
+      env: { METRICS_PORT: String(port), STRIPE_API_BASE: env.STRIPE_API_BASE, GATEWAY_SEARCH_LAG_MS: "0", ...s.env },
       health: `http://127.0.0.1:${port}/health/live`,
     });
   });

@@ -1,61 +1,23 @@
 /**
- * The payment gateway, through the official Stripe SDK: the three calls the worker makes
- * (create-and-confirm a PaymentIntent, retrieve one by id, search ours by
- * `metadata['payment_id']`), each one HTTP request and one audited exchange.
+ * Stripe, through the official SDK: create-and-confirm a PaymentIntent, retrieve one, search
+ * ours by `metadata['payment_id']`, capture, cancel, refund, and find refunds. Each call is
+ * one HTTP request and one audited exchange.
  *
- * Retries belong to the worker's retry tiers, so the SDK never retries on its own: network
+ * Retries belong to the workers' retry tiers, so the SDK never retries on its own: network
  * retries are off, and the one retry stripe-node makes anyway on a closed connection
- * (ECONNRESET/EPIPE, even with retries off) is turned off by the HTTP client below.
- * Every request carries the exchange's id in `Payorch-Exchange-Id`, so the gateway's own
- * request log can be held against the audit store.
+ * (ECONNRESET/EPIPE, even with retries off) is turned off by the HTTP client below. Every
+ * request carries the exchange's id in `Payorch-Exchange-Id`, so the gateway's own request
+ * log can be held against the audit store.
  */
 import Stripe from "stripe";
+import { EXCHANGE_ID_HEADER, type Answer, type Call, type Charge, type ExchangeRequest, type Gateway } from "../types.ts";
 
-export interface GatewayConfig {
+export interface StripeConfig {
   readonly secretKey: string;
   /** The simulator's base URL (http://127.0.0.1:12111); unset means Stripe itself. */
   readonly apiBase?: string;
   readonly timeoutMs: number;
 }
-
-/** What to charge: always the payment row's own values, never a message's. */
-export interface Charge {
-  readonly paymentId: string;
-  readonly merchantId: string;
-  readonly amount: number;
-  readonly currency: string;
-  readonly paymentMethod: string;
-}
-
-export type Call =
-  | { readonly op: "create"; readonly idempotencyKey: string; readonly charge: Charge }
-  | { readonly op: "retrieve"; readonly intentId: string }
-  | { readonly op: "search"; readonly paymentId: string };
-
-/** What goes over the wire, for the audit log (no secrets, no payment-method details). */
-export interface ExchangeRequest {
-  readonly method: "GET" | "POST";
-  readonly path: string;
-  readonly idempotencyKey?: string;
-  readonly params: Record<string, unknown>;
-}
-
-export interface Answer {
-  /** create and retrieve: the intent; search: every intent of the payment, newest first. */
-  readonly intents: Stripe.PaymentIntent[];
-  readonly error?: unknown;
-  /** The gateway answered with a stored response for the idempotency key. */
-  readonly replayed: boolean;
-  readonly response: { readonly status: number | null; readonly body: unknown; readonly requestId: string | null };
-  readonly durationMs: number;
-}
-
-export interface Gateway {
-  describe(call: Call): ExchangeRequest;
-  send(call: Call, exchangeId: string): Promise<Answer>;
-}
-
-export const EXCHANGE_ID_HEADER = "Payorch-Exchange-Id";
 
 /** Passes requests through; a closed connection surfaces as an error the SDK does not retry. */
 class SingleAttemptHttpClient extends Stripe.HttpClient {
@@ -77,6 +39,9 @@ const chargeParams = (c: Charge) => ({
   currency: c.currency.toLowerCase(),
   payment_method: c.paymentMethod,
   confirm: true,
+  // Only when manual: the parameters of an automatic charge stay what they always were, so a
+  // retry under a key first used before manual capture existed is not an idempotency error.
+  ...(c.captureMethod === "manual" ? { capture_method: "manual" as const } : {}),
   automatic_payment_methods: { enabled: true, allow_redirects: "never" as const },
   metadata: { payment_id: c.paymentId, merchant_id: c.merchantId },
 });
@@ -84,13 +49,36 @@ const chargeParams = (c: Charge) => ({
 /** Stripe's search query for our payment id (ids are `pay_` + hex: nothing to escape). */
 export const searchQuery = (paymentId: string) => `metadata['payment_id']:'${paymentId}'`;
 
+const refundParams = (c: Extract<Call, { op: "refund" }>) => ({ payment_intent: c.intentId, amount: c.amount, metadata: { refund_id: c.refundId, payment_id: c.paymentId } });
+
 const headerOf = (headers: unknown, name: string): string | undefined => {
   if (headers instanceof Headers) return headers.get(name) ?? undefined;
   const v = (headers as Record<string, string | string[] | undefined> | undefined)?.[name];
   return Array.isArray(v) ? v[0] : v;
 };
 
-export function createGateway(cfg: GatewayConfig): Gateway {
+export function describe(call: Call): ExchangeRequest {
+  switch (call.op) {
+    case "create":
+      return { method: "POST", path: "/v1/payment_intents", idempotencyKey: call.idempotencyKey, params: redact(chargeParams(call.charge)) as Record<string, unknown> };
+    case "retrieve":
+      return { method: "GET", path: `/v1/payment_intents/${call.intentId}`, params: {} };
+    case "search":
+      return { method: "GET", path: "/v1/payment_intents/search", params: { query: searchQuery(call.paymentId) } };
+    case "capture":
+      return { method: "POST", path: `/v1/payment_intents/${call.intentId}/capture`, idempotencyKey: call.idempotencyKey, params: { amount_to_capture: call.amount } };
+    case "cancel":
+      return { method: "POST", path: `/v1/payment_intents/${call.intentId}/cancel`, idempotencyKey: call.idempotencyKey, params: {} };
+    case "refund":
+      return { method: "POST", path: "/v1/refunds", idempotencyKey: call.idempotencyKey, params: refundParams(call) };
+    case "retrieve_refund":
+      return { method: "GET", path: `/v1/refunds/${call.gatewayRefundId}`, params: {} };
+    case "list_refunds":
+      return { method: "GET", path: "/v1/refunds", params: { payment_intent: call.intentId, limit: 100 } };
+  }
+}
+
+export function createStripeGateway(cfg: StripeConfig): Gateway {
   const url = cfg.apiBase ? new URL(cfg.apiBase) : undefined;
   const stripe = new Stripe(cfg.secretKey, {
     timeout: cfg.timeoutMs,
@@ -100,40 +88,42 @@ export function createGateway(cfg: GatewayConfig): Gateway {
     ...(url ? { host: url.hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)), protocol: url.protocol.replace(":", "") as "http" | "https" } : {}),
   });
 
-  function describe(call: Call): ExchangeRequest {
+  /** The call's result: intents or refunds, and the SDK's record of the HTTP answer. */
+  async function run(call: Call, opts: Stripe.RequestOptions): Promise<{ intents: Stripe.PaymentIntent[]; refunds: Stripe.Refund[]; last: Stripe.Response<unknown>["lastResponse"]; body: unknown }> {
+    const key = "idempotencyKey" in call ? { ...opts, idempotencyKey: call.idempotencyKey } : opts;
+    const intent = (pi: Stripe.Response<Stripe.PaymentIntent>) => ({ intents: [pi], refunds: [], last: pi.lastResponse, body: redact(pi) });
+    const refund = (re: Stripe.Response<Stripe.Refund>) => ({ intents: [], refunds: [re], last: re.lastResponse, body: redact(re) });
     switch (call.op) {
       case "create":
-        return { method: "POST", path: "/v1/payment_intents", idempotencyKey: call.idempotencyKey, params: redact(chargeParams(call.charge)) as Record<string, unknown> };
+        return intent(await stripe.paymentIntents.create(chargeParams(call.charge), key));
       case "retrieve":
-        return { method: "GET", path: `/v1/payment_intents/${call.intentId}`, params: {} };
-      case "search":
-        return { method: "GET", path: "/v1/payment_intents/search", params: { query: searchQuery(call.paymentId) } };
+        return intent(await stripe.paymentIntents.retrieve(call.intentId, {}, opts));
+      case "capture":
+        return intent(await stripe.paymentIntents.capture(call.intentId, { amount_to_capture: call.amount }, key));
+      case "cancel":
+        return intent(await stripe.paymentIntents.cancel(call.intentId, {}, key));
+      case "refund":
+        return refund(await stripe.refunds.create(refundParams(call), key));
+      case "retrieve_refund":
+        return refund(await stripe.refunds.retrieve(call.gatewayRefundId, {}, opts));
+      case "search": {
+        const found = await stripe.paymentIntents.search({ query: searchQuery(call.paymentId) }, opts);
+        return { intents: found.data, refunds: [], last: found.lastResponse, body: { object: "search_result", data: found.data.map(redact) } };
+      }
+      case "list_refunds": {
+        const found = await stripe.refunds.list({ payment_intent: call.intentId, limit: 100 }, opts);
+        return { intents: [], refunds: found.data, last: found.lastResponse, body: { object: "list", data: found.data.map(redact) } };
+      }
     }
   }
 
   async function send(call: Call, exchangeId: string): Promise<Answer> {
-    const headers = { [EXCHANGE_ID_HEADER]: exchangeId };
     const t0 = performance.now();
     try {
-      let intents: Stripe.PaymentIntent[];
-      let last: Stripe.Response<unknown>["lastResponse"];
-      let body: unknown;
-      if (call.op === "search") {
-        const found = await stripe.paymentIntents.search({ query: searchQuery(call.paymentId) }, { headers });
-        intents = found.data;
-        last = found.lastResponse;
-        body = { object: "search_result", data: found.data.map(redact) };
-      } else {
-        const intent =
-          call.op === "create"
-            ? await stripe.paymentIntents.create(chargeParams(call.charge), { idempotencyKey: call.idempotencyKey, headers })
-            : await stripe.paymentIntents.retrieve(call.intentId, {}, { headers });
-        intents = [intent];
-        last = intent.lastResponse;
-        body = redact(intent);
-      }
+      const { intents, refunds, last, body } = await run(call, { headers: { [EXCHANGE_ID_HEADER]: exchangeId } });
       return {
         intents,
+        refunds,
         replayed: headerOf(last.headers, "idempotent-replayed") === "true",
         response: { status: last.statusCode ?? 200, body, requestId: last.requestId ?? null },
         durationMs: performance.now() - t0,
@@ -147,6 +137,7 @@ export function createGateway(cfg: GatewayConfig): Gateway {
         : se.raw;
       return {
         intents: raw?.payment_intent?.id ? [raw.payment_intent] : [],
+        refunds: [],
         error,
         replayed: headerOf(se?.headers, "idempotent-replayed") === "true",
         response: { status: connection ? null : (se.statusCode ?? null), body: redact(body), requestId: se?.requestId ?? null },
@@ -155,7 +146,7 @@ export function createGateway(cfg: GatewayConfig): Gateway {
     }
   }
 
-  return { describe, send };
+  return { name: "stripe", describe, send };
 }
 
 function detailCode(error: unknown): string | undefined {

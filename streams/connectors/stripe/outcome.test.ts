@@ -20,6 +20,7 @@ describe("gateway outcome", () => {
     expect(decideIntent({ id: "pi_4", status: "canceled", last_payment_error: null })).toEqual({ kind: "denied", declineCode: "canceled", gatewayRef: "pi_4" });
     // States this worker never leaves an intent in: somebody else touched it, an operator decides.
     expect(decideIntent({ id: "pi_5", status: "requires_capture", last_payment_error: null }).kind).toBe("fatal");
+    expect(decideIntent({ id: "pi_7", status: "requires_capture", capture_method: "manual", last_payment_error: null })).toEqual({ kind: "authorized", gatewayRef: "pi_7" });
   });
 
   test("of several intents for one payment, a success decides, then one still processing, then the newest", () => {

@@ -10,6 +10,8 @@ import Stripe from "stripe";
 
 export type Decision =
   | { readonly kind: "approved"; readonly gatewayRef: string }
+  /** A manual payment's authorization: the funds are held, a capture follows. */
+  | { readonly kind: "authorized"; readonly gatewayRef: string }
   | { readonly kind: "denied"; readonly declineCode: string; readonly gatewayRef: string }
   | { readonly kind: "retry"; readonly reason: string }
   | { readonly kind: "fatal"; readonly reason: string };
@@ -17,10 +19,13 @@ export type Decision =
 type Intent = Pick<Stripe.PaymentIntent, "id" | "status" | "last_payment_error">;
 
 /** A PaymentIntent the gateway returned without an error (from a create, a retrieve or a search). */
-export function decideIntent(pi: Intent): Decision {
+export function decideIntent(pi: Intent & Partial<Pick<Stripe.PaymentIntent, "capture_method">>): Decision {
   switch (pi.status) {
     case "succeeded":
       return { kind: "approved", gatewayRef: pi.id };
+    case "requires_capture":
+      if (pi.capture_method === "manual") return { kind: "authorized", gatewayRef: pi.id };
+      return { kind: "fatal", reason: `payment intent ${pi.id} is requires_capture, yet it was not created for a manual capture` };
     case "requires_payment_method": {
       const e = pi.last_payment_error;
       // As in decideError: the processor's hiccup, not the card's answer (found by a look-up after one).
@@ -36,18 +41,20 @@ export function decideIntent(pi: Intent): Decision {
       // Only a later read learns the end: a replayed create would say "processing" forever.
       return { kind: "retry", reason: `payment intent ${pi.id} is processing` };
     default:
-      // requires_confirmation or requires_capture: not a state this worker ever leaves an
-      // intent in, so somebody else touched it; an operator decides.
+      // requires_confirmation: not a state this worker ever leaves an intent in, so somebody
+      // else touched it; an operator decides.
       return { kind: "fatal", reason: `payment intent ${pi.id} is ${pi.status}, which this worker never asks for` };
   }
 }
 
 /**
  * Of every intent the gateway holds for one payment, the one that tells its outcome: a
- * success wins (the money moved), then one still processing, then the newest.
+ * success wins (the money moved), then a held authorization, then one still processing,
+ * then the newest.
  */
 export function decisiveIntent<T extends Intent>(intents: readonly T[]): T | undefined {
-  return intents.find((pi) => pi.status === "succeeded") ?? intents.find((pi) => pi.status === "processing") ?? intents[0];
+  const first = (status: string) => intents.find((pi) => pi.status === status);
+  return first("succeeded") ?? first("requires_capture") ?? first("processing") ?? intents[0];
 }
 
 /** An error thrown by the Stripe SDK (or anything else) while charging or looking up. */
