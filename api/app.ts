@@ -71,6 +71,7 @@ export function createApp(deps: AppDeps) {
       set.status = apiError.status;
       if (apiError.status === 401) set.headers["www-authenticate"] = 'Bearer realm="payments"';
       if (apiError instanceof RateLimitError) set.headers["retry-after"] = String(apiError.retryAfterSeconds);
+      if (apiError.status === 503) set.headers["retry-after"] = "1";
       return new Response(JSON.stringify(apiError.toBody()), {
         status: apiError.status,
         headers: { "content-type": "application/json" },

@@ -4,7 +4,8 @@
  * throw on purpose is a 500 whose details go to the log, not to the client.
  */
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
-import { ApiError, badRequest, internalError, notFound } from "../../shared/http-errors.ts";
+import { isDatabaseUnavailable } from "../../shared/db/client.ts";
+import { ApiError, badRequest, internalError, notFound, serviceUnavailable } from "../../shared/http-errors.ts";
 import type { Logger } from "../observability/logger.ts";
 
 type ElysiaValidationError = Error & { type?: string; valueError?: ValueError };
@@ -51,6 +52,11 @@ export function toApiError(code: string | number, error: unknown, log: Logger): 
       return badRequest("invalid_json", "Request body is not valid JSON.");
     case "NOT_FOUND":
       return notFound("Unrecognized request URL.");
+  }
+  // The database down or restarting is not a bug: 503, and the client may retry (Retry-After).
+  if (isDatabaseUnavailable(error)) {
+    log.warn({ err: { type: (error as Error).name, code: (error as { code?: unknown }).code } }, "database unavailable");
+    return serviceUnavailable("The service is briefly unavailable; retry the request.");
   }
   // Log the class and stack only: messages from drivers can quote query parameters.
   const e = error instanceof Error ? error : new Error(String(error));

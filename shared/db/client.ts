@@ -29,3 +29,18 @@ export function createDb(opts: DbOptions): Sql {
     connection: { application_name: opts.applicationName ?? "payments" },
   }) as unknown as Sql;
 }
+
+/** Driver codes and SQLSTATEs that say the database cannot be reached or is going away: retry later. */
+const UNAVAILABLE_CODES = new Set([
+  "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (starting up, shutting down)
+  "53300", // too_many_connections
+]);
+
+/** The error is the database being unavailable (down, restarting, unreachable), not a fault of the query. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"));
+}
