@@ -1,7 +1,7 @@
 /**
  * The faults of a chaos run, each done for real: SIGKILL of a service process
  * (its supervisor restarts it), restart of the broker and of the Postgres
- * primary, Mailpit and FerretDB stopped for a while.
+ * primary, Mailpit, FerretDB and the read replica stopped for a while.
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { Component } from "../stack/component.ts";
@@ -43,9 +43,12 @@ export function schedule(scale: number): Fault[] {
     { at: at(16), name: "SIGKILL payment-worker", run: killService("payment-worker") },
     { at: at(22), name: "SIGKILL notification-worker", run: killService("notification-worker") },
     { at: at(27), name: "SIGKILL dlq-consumer", run: killService("dlq-consumer") },
+    { at: at(29), name: "SIGKILL command-worker", run: killService("command-worker") },
+    { at: at(30), name: "SIGKILL webhook-dispatcher", run: killService("webhook-dispatcher") },
     { at: at(32), name: "restart kafka", run: restart("kafka", 2) },
     { at: at(45), name: "restart postgres-primary", run: restart("postgres-primary", 1) },
     { at: at(55), name: "stop mailpit for 10 s", run: restart("mailpit", 10) },
+    { at: at(60), name: "stop postgres-replica for 10 s", run: restart("postgres-replica", 10) },
     { at: at(68), name: "stop ferretdb for 10 s", run: restart("ferretdb", 10) },
     { at: at(80), name: "SIGKILL api-2", run: killService("api-2") },
     { at: at(84), name: "SIGKILL payment-worker again", run: killService("payment-worker") },

@@ -5,7 +5,8 @@
 import type { MongoClient } from "mongodb";
 import type postgres from "postgres";
 import { loadStackEnv } from "../../shared/config.ts";
-import { Topics } from "../../shared/topics.ts";
+import { OUTBOX_QUARANTINE, Topics } from "../../shared/topics.ts";
+import type { Receiver } from "../../test/webhooks/receiver.ts";
 import type { Created } from "./load.ts";
 
 export interface Check {
@@ -15,35 +16,55 @@ export interface Check {
 }
 
 type Db = postgres.Sql;
-type Row = { id: string; status: string; dead: boolean; results: number; sent: boolean };
+/**
+ * One row per payment of the run. `decisions`: PaymentResults deciding it (one exactly,
+ * whatever follows: captures, cancels and refunds announce themselves apart);
+ * `mails`: the customer mails it must have (APPROVED or DENIED for a decision, CAPTURED for
+ * a held payment's capture, REFUND:<id> for each succeeded refund; none for a hold or a
+ * cancel); `sent`: those marked sent.
+ */
+type Row = { id: string; status: string; settled: boolean; dead: boolean; decisions: number; mails: string[]; sent: string[] };
 
-/** One row per payment of the run; joins on the id list (not a subquery per payment) so 36,000 ids stay fast. */
+/** One query, joining on the id list (not a subquery per payment), so 36,000 ids stay fast. */
 export async function paymentRows(db: Db, ids: string[]): Promise<Map<string, Row>> {
   const rows = await db<Row[]>`
     WITH ids AS (SELECT unnest(${ids}::text[]) AS id),
-         results AS (SELECT o.key, count(*)::int AS n FROM outbox o JOIN ids ON o.key = ids.id
-                      WHERE o.topic = ${Topics.paymentsResults} GROUP BY o.key),
+         decisions AS (SELECT o.key, count(*)::int AS n FROM outbox o JOIN ids ON o.key = ids.id
+                        WHERE o.topic = ${Topics.paymentsResults} AND coalesce(o.payload->>'kind', 'decided') = 'decided' GROUP BY o.key),
          dead AS (SELECT DISTINCT d.key FROM dead_letters d JOIN ids ON d.key = ids.id),
-         sent AS (SELECT n.payment_id, n.status FROM notifications n JOIN ids ON n.payment_id = ids.id WHERE n.state = 'sent')
-    SELECT p.id, p.status, dead.key IS NOT NULL AS dead, coalesce(results.n, 0) AS results,
-           sent.payment_id IS NOT NULL AS sent
+         sent AS (SELECT n.payment_id, array_agg(n.status) AS keys FROM notifications n JOIN ids ON n.payment_id = ids.id WHERE n.state = 'sent' GROUP BY n.payment_id),
+         refunds AS (SELECT r.payment_id, array_agg('REFUND:' || r.id) AS keys FROM refunds r JOIN ids ON r.payment_id = ids.id WHERE r.status = 'succeeded' GROUP BY r.payment_id)
+    SELECT p.id, p.status, p.status NOT IN ('PENDING', 'AUTHORIZED') AS settled, dead.key IS NOT NULL AS dead, coalesce(decisions.n, 0) AS decisions,
+           (CASE WHEN p.status = 'DENIED' THEN ARRAY['DENIED']
+                 WHEN p.status = 'APPROVED' AND p.capture_method = 'automatic' THEN ARRAY['APPROVED']
+                 WHEN p.status = 'APPROVED' THEN ARRAY['CAPTURED']
+                 ELSE ARRAY[]::text[] END) || coalesce(refunds.keys, ARRAY[]::text[]) AS mails,
+           coalesce(sent.keys, ARRAY[]::text[]) AS sent
       FROM payments p JOIN ids ON p.id = ids.id
-      LEFT JOIN results ON results.key = p.id
+      LEFT JOIN decisions ON decisions.key = p.id
       LEFT JOIN dead ON dead.key = p.id
-      LEFT JOIN sent ON sent.payment_id = p.id AND sent.status = p.status`;
+      LEFT JOIN sent ON sent.payment_id = p.id
+      LEFT JOIN refunds ON refunds.payment_id = p.id`;
   return new Map(rows.map((r) => [r.id, r]));
 }
 
+/** A payment still waiting (pending, or held and never captured nor voided) with no dead letter to say why. */
+const waiting = (r: Row | undefined) => r !== undefined && !r.settled && !r.dead;
+
 export function lost(created: Created[], rows: Map<string, Row>): Check {
   const missing = created.filter((c) => !rows.has(c.id)).length;
-  const unexplained = created.filter((c) => rows.get(c.id)?.status === "PENDING" && !rows.get(c.id)?.dead).length;
-  const deadLettered = created.filter((c) => rows.get(c.id)?.status === "PENDING" && rows.get(c.id)?.dead).length;
+  const unexplained = created.filter((c) => waiting(rows.get(c.id))).length;
+  const deadLettered = created.filter((c) => !rows.get(c.id)?.settled && rows.get(c.id)?.dead).length;
   return {
     name: "lost payments",
     ok: missing === 0 && unexplained === 0,
-    detail: `${missing + unexplained} lost (${missing} missing, ${unexplained} pending without a dead letter); ${created.length - deadLettered} final, ${deadLettered} pending with a dead letter`,
+    detail: `${missing + unexplained} lost (${missing} missing, ${unexplained} pending or held without a dead letter); ${created.length - deadLettered} final, ${deadLettered} not final with a dead letter`,
   };
 }
+
+/** True while a payment still owes something: its decision, a mail, or a pending state without a dead letter. */
+export const unsettled = (r: Row | undefined): boolean =>
+  r === undefined || waiting(r) || (r.settled && (r.decisions !== 1 || r.mails.some((m) => !r.sent.includes(m))));
 
 export async function doubleCharges(created: Created[], rows: Map<string, Row>): Promise<Check> {
   const res = await fetch(`${loadStackEnv().STRIPE_API_BASE}/__admin/charges`);
@@ -59,61 +80,185 @@ export async function doubleCharges(created: Created[], rows: Map<string, Row>):
   };
 }
 
+/** Mail Message-IDs name the payment and what the mail is about: approved, denied, captured, refund-<id>. */
+const MESSAGE_ID = /^<?(pay_[0-9a-f]+)-(approved|denied|captured|refund-(re_[0-9a-f]+))@/;
+const mailKey = (m: RegExpExecArray) => (m[3] ? `REFUND:${m[3]}` : m[2]!.toUpperCase());
+
 export async function resultsAndEmails(created: Created[], rows: Map<string, Row>): Promise<Check> {
-  const final = created.map((c) => rows.get(c.id)).filter((r): r is Row => r !== undefined && r.status !== "PENDING");
-  const results = final.filter((r) => r.results !== 1).length;
-  const unsent = final.filter((r) => !r.sent).length;
-  // Every mail in Mailpit by Message-ID: one per final payment; a duplicate only ever with the same id.
-  const counts = new Map<string, number>();
+  const final = created.map((c) => rows.get(c.id)).filter((r): r is Row => r !== undefined && r.settled);
+  const decisions = final.filter((r) => r.decisions !== 1).length;
+  const expected = final.reduce((n, r) => n + r.mails.length, 0);
+  const unsent = final.reduce((n, r) => n + r.mails.filter((m) => !r.sent.includes(m)).length, 0);
+  // Every mail in Mailpit by Message-ID; a duplicate only ever with the same id.
+  const inbox = new Map<string, number>(); // "<payment> <key>" → copies
   const mailpit = loadStackEnv().MAILPIT_URL;
   for (let start = 0; ; start += 1000) {
     const page = (await (await fetch(`${mailpit}/api/v1/messages?start=${start}&limit=1000`)).json()) as { messages: { MessageID: string }[]; total: number };
-    for (const m of page.messages) counts.set(m.MessageID, (counts.get(m.MessageID) ?? 0) + 1);
+    for (const msg of page.messages) {
+      const m = MESSAGE_ID.exec(msg.MessageID);
+      if (m) inbox.set(`${m[1]} ${mailKey(m)}`, (inbox.get(`${m[1]} ${mailKey(m)}`) ?? 0) + 1);
+    }
     if (page.messages.length === 0 || start + 1000 >= page.total) break;
   }
-  const idOf = (r: Row) => `${r.id}-${r.status.toLowerCase()}@`;
-  const byPayment = new Map<string, number>();
-  for (const [mid, n] of counts) {
-    const m = /^<?(pay_[0-9a-f]+-(approved|denied)@)/.exec(mid);
-    if (m?.[1]) byPayment.set(m[1], (byPayment.get(m[1]) ?? 0) + n);
+  let noMail = 0;
+  let duplicates = 0;
+  for (const r of final) {
+    for (const key of r.mails) {
+      const n = inbox.get(`${r.id} ${key}`) ?? 0;
+      if (n === 0) noMail++;
+      duplicates += Math.max(0, n - 1);
+    }
   }
-  const noMail = final.filter((r) => !byPayment.has(idOf(r))).length;
-  const duplicates = final.reduce((n, r) => n + Math.max(0, (byPayment.get(idOf(r)) ?? 0) - 1), 0);
   return {
     name: "results and emails",
-    ok: results === 0 && unsent === 0 && noMail === 0,
-    detail: `${final.length} final: ${results} without exactly one PaymentResult, ${unsent} not marked sent, ${noMail} without a mail in Mailpit; ${duplicates} duplicate mails (same Message-ID)`,
+    ok: decisions === 0 && unsent === 0 && noMail === 0,
+    detail: `${final.length} final, ${expected} mails owed: ${decisions} payments without exactly one deciding PaymentResult, ${unsent} mails not marked sent, ${noMail} not in Mailpit; ${duplicates} duplicate mails (same Message-ID)`,
   };
 }
 
-export async function auditComplete(mongo: MongoClient, created: Created[], rows: Map<string, Row>, since: Date): Promise<Check> {
-  const ids = created.map((c) => c.id);
-  const mine = new Set(ids);
+type GatewayRequest = { seq: number; exchangeId: string | null; paymentId: string | null; status: number | "reset" | null; fault: string | null };
+type ExchangeDoc = { _id: string; paymentId: string; response: { status: number | null } };
+
+/** The simulator's own log of every request it received, page by page. */
+async function gatewayRequests(): Promise<GatewayRequest[]> {
+  const out: GatewayRequest[] = [];
+  for (let after = 0; ; ) {
+    const page = ((await (await fetch(`${loadStackEnv().STRIPE_API_BASE}/__admin/requests?after_seq=${after}&limit=10000`)).json()) as { data: GatewayRequest[] }).data;
+    out.push(...page);
+    if (page.length < 10_000) return out;
+    after = page.at(-1)!.seq;
+  }
+}
+
+/**
+ * The gateway's request log against the audit store, request by request: every request the
+ * gateway received about this run's payments carries an exchange id with a journal entry
+ * written before it was sent and, once answered, exactly one audit document whose recorded
+ * answer is what the gateway sent (none where it reset the connection; none or the real one
+ * where it held the connection past the client's timeout). A journal entry without a document
+ * is an exchange a killed worker was waiting on; a document with no request never reached the
+ * gateway, so it may record no answer.
+ */
+export async function auditPerRequest(mongo: MongoClient, paymentIds: readonly string[], since: Date): Promise<Check> {
+  const mine = new Set(paymentIds);
+  const requests = (await gatewayRequests()).filter((r) => r.paymentId !== null && mine.has(r.paymentId));
   // One pass over this run's documents, filtered here: a $in of tens of thousands of ids is
   // evaluated per document by the local audit store, which takes minutes at that size.
-  const docs = (
-    await mongo
-      .db()
-      .collection<{ paymentId: string; attempt: number; outcome: string; replay?: string; startedAt: Date }>("gateway_attempts")
-      .find({ startedAt: { $gte: since } }, { projection: { paymentId: 1, attempt: 1, outcome: 1, replay: 1 } })
-      .toArray()
-  ).filter((d) => mine.has(d.paymentId) && d.replay === undefined);
-  const byPayment = new Map<string, number[]>();
-  for (const d of docs) byPayment.set(d.paymentId, [...(byPayment.get(d.paymentId) ?? []), d.attempt]);
-  const ledger = (await (await fetch(`${loadStackEnv().STRIPE_API_BASE}/__admin/charges`)).json()) as { attempts: { byPaymentId: Record<string, number> } };
-  let gaps = 0;
-  let unaudited = 0;
-  for (const id of ids) {
-    const attempts = (byPayment.get(id) ?? []).sort((a, b) => a - b);
-    if (attempts.some((a, i) => a !== i + 1)) gaps++;
-    if ((ledger.attempts.byPaymentId[id] ?? 0) > 0 && attempts.length === 0) unaudited++;
-    if (rows.get(id)?.status !== "PENDING" && attempts.length === 0) unaudited++;
+  const read = <T extends { paymentId: string }>(name: string, projection: Record<string, 1>) =>
+    mongo.db().collection(name).find({ startedAt: { $gte: since } }, { projection }).toArray().then((d) => (d as unknown as T[]).filter((x) => mine.has(x.paymentId)));
+  const journal = new Set((await read<{ _id: string; paymentId: string }>("gateway_requests", { paymentId: 1 })).map((d) => d._id));
+  const docs = await read<ExchangeDoc>("gateway_attempts", { paymentId: 1, "response.status": 1 });
+  const byId = new Map(docs.map((d) => [d._id, d]));
+  const seen = new Set<string>();
+  let unjournaled = 0;
+  let twice = 0;
+  let disagree = 0;
+  let interrupted = 0;
+  for (const r of requests) {
+    if (r.exchangeId === null || !journal.has(r.exchangeId)) {
+      unjournaled++;
+      continue;
+    }
+    if (seen.has(r.exchangeId)) twice++;
+    seen.add(r.exchangeId);
+    const doc = byId.get(r.exchangeId);
+    if (!doc) {
+      interrupted++;
+      continue;
+    }
+    const recorded = doc.response.status;
+    const ok = r.status === "reset" ? recorded === null : r.fault?.startsWith("hang") ? recorded === null || recorded === r.status : recorded === r.status;
+    if (!ok) disagree++;
   }
-  return { name: "gateway attempts audited", ok: gaps === 0 && unaudited === 0, detail: `${docs.length} audit documents; ${unaudited} payments with gateway calls but no audit, ${gaps} with a gap in attempt numbers` };
+  const phantom = docs.filter((d) => !seen.has(d._id) && d.response.status !== null).length;
+  return {
+    name: "every gateway request audited",
+    ok: unjournaled === 0 && twice === 0 && disagree === 0 && phantom === 0,
+    detail:
+      `${requests.length} gateway requests, ${docs.length} audit documents: ${unjournaled} requests sent without a journal entry, ${twice} exchanges sent twice, ` +
+      `${disagree} documents disagreeing with the gateway's answer, ${phantom} answers the gateway never sent; ${interrupted} answers lost with a killed worker`,
+  };
+}
+
+/** Outbox rows the producer refused for good: each quarantined with a dead letter, never published. */
+export async function quarantined(db: Db, outboxIds: readonly string[]): Promise<Check> {
+  const rows = await db<{ id: string; published: boolean; quarantined: boolean; letter: boolean }[]>`
+    SELECT o.id::text, o.published_at IS NOT NULL AS published, o.quarantined_at IS NOT NULL AS quarantined,
+           EXISTS (SELECT 1 FROM dead_letters d WHERE d.topic = ${OUTBOX_QUARANTINE} AND d."offset" = o.id) AS letter
+      FROM outbox o WHERE o.id = ANY(${outboxIds}::bigint[])`;
+  const good = rows.filter((r) => r.quarantined && r.letter && !r.published).length;
+  return {
+    name: "poisoned outbox rows quarantined",
+    ok: good === outboxIds.length,
+    detail: `${good} of ${outboxIds.length} poisoned rows quarantined with a dead letter (the rows behind them published)`,
+  };
+}
+
+type MoneyRow = { id: string; status: string; amount: number; captured: number; refunded: number; reserved: number; open_refunds: number; open_commands: number };
+
+/**
+ * The money, payment by payment, for every payment of the run that was held or refunded:
+ * the database's captured and refunded amounts equal the simulator's ledger, nothing was
+ * captured beyond the authorization nor refunded beyond the capture, and no command or
+ * refund is left pending.
+ */
+export async function moneyMatchesLedger(db: Db, paymentIds: readonly string[]): Promise<Check> {
+  const rows = await db<MoneyRow[]>`
+    WITH ids AS (SELECT unnest(${paymentIds}::text[]) AS id)
+    SELECT p.id, p.status, p.amount, p.amount_captured AS captured, p.amount_refunded AS refunded, p.amount_refund_reserved AS reserved,
+           (SELECT count(*) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'pending')::int AS open_refunds,
+           (SELECT count(*) FROM payment_commands c WHERE c.payment_id = p.id AND c.state = 'pending')::int AS open_commands
+      FROM payments p JOIN ids ON ids.id = p.id
+     WHERE p.capture_method = 'manual' OR EXISTS (SELECT 1 FROM payment_commands c WHERE c.payment_id = p.id)`;
+  const sim = loadStackEnv().STRIPE_API_BASE;
+  let mismatched = 0;
+  let over = 0;
+  let open = 0;
+  let refunds = 0;
+  for (const r of rows) {
+    const ledger = (await (await fetch(`${sim}/__admin/charges/${r.id}`)).json()) as { captured: number; refunded: number; pendingRefunds: number; authorized: number; refunds: unknown[] };
+    refunds += ledger.refunds.length;
+    if (ledger.captured !== r.captured || ledger.refunded !== r.refunded) mismatched++;
+    if (r.captured > r.amount || r.refunded > r.captured || r.reserved > r.captured || ledger.captured > ledger.authorized || ledger.refunded + ledger.pendingRefunds > ledger.captured) over++;
+    if (r.open_refunds > 0 || r.open_commands > 0) open++;
+  }
+  return {
+    name: "captures and refunds match the gateway",
+    ok: mismatched === 0 && over === 0 && open === 0,
+    detail: `${rows.length} payments held or refunded (${refunds} refunds at the gateway): ${mismatched} whose captured or refunded amount differs from the gateway's ledger, ${over} over-captured or over-refunded, ${open} with a command still pending`,
+  };
+}
+
+/**
+ * Every merchant event of the run's payments, from the moment the chaos endpoint existed,
+ * reached the endpoint (signed, in each payment's order) or is a dead letter for it that
+ * says why; duplicates only ever with the same event id.
+ */
+export async function webhooksDelivered(db: Db, rx: Receiver, endpointId: string, paymentIds: readonly string[]): Promise<Check> {
+  const events = await db<{ id: string; payment_id: string }[]>`
+    WITH ids AS (SELECT unnest(${paymentIds}::text[]) AS id)
+    SELECT e.id, e.payment_id FROM events e JOIN ids ON ids.id = e.payment_id
+     WHERE e.created_at >= (SELECT created_at FROM webhook_endpoints WHERE id = ${endpointId})
+     ORDER BY e.payment_id, e.seq`;
+  const dead = new Set(
+    (await db<{ event_id: string }[]>`SELECT event_id FROM webhook_deliveries WHERE endpoint_id = ${endpointId} AND state = 'dead' AND dead_reason IS NOT NULL`).map((r) => r.event_id),
+  );
+  const accepted = rx.acceptedEventIds();
+  const missing = events.filter((e) => !accepted.has(e.id) && !dead.has(e.id)).length;
+  const byPayment = new Map<string, string[]>();
+  for (const e of events) byPayment.set(e.payment_id, [...(byPayment.get(e.payment_id) ?? []), e.id]);
+  const order = rx.orderViolations(byPayment).length;
+  const bad = rx.badRequests().length;
+  const duplicates = [...rx.duplicates().values()].reduce((n, c) => n + c - 1, 0);
+  return {
+    name: "merchant webhooks delivered",
+    ok: missing === 0 && order === 0 && bad === 0,
+    detail: `${events.length} events of ${byPayment.size} payments: ${missing} neither delivered nor dead-lettered with a reason, ${dead.size} dead letters, ${order} out of order, ${bad} badly signed; ${duplicates} duplicates (same event id)`,
+  };
 }
 
 export async function drained(db: Db): Promise<Check> {
-  const [o] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`;
+  const [o] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND quarantined_at IS NULL`;
   const lag = await consumerLag();
   return { name: "drained", ok: (o?.n ?? 1) === 0 && lag === 0, detail: `${o?.n} outbox rows unpublished; consumer lag ${lag}` };
 }

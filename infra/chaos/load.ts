@@ -2,8 +2,15 @@
  * Steady payment load through Caddy. A request that fails without a definite
  * answer (connection reset, 5xx, 409 while in flight) is retried with the SAME
  * Idempotency-Key, as a careful client would, so "answered 201" is exact.
+ * Each created payment is also read back once by id, as a merchant polling for
+ * its outcome would: a 500 is a failed read (a 503 with Retry-After, the proxy's 502
+ * and 504 and resets are retried: a database or an instance was down under the request).
+ * One payment in ten is held (capture_method manual) and captured once authorized,
+ * in part or in full; one in ten is refunded once approved: a partial refund, then two
+ * more at the same time that cannot both fit (the database must refuse one).
  */
-import { postPayment } from "../stack/public-api.ts";
+import { DEV_MERCHANT_KEY } from "../stack/components/index.ts";
+import { postPayment, publicFetch } from "../stack/public-api.ts";
 
 export const METHOD_MIX = [
   ["pm_card_visa", 55],
@@ -22,9 +29,14 @@ export interface Created {
 
 export interface LoadStats {
   created: Created[];
+  /** Captures and refunds the API accepted (202 / 201), and those it refused with a 409. */
+  commands: { accepted: number; refused: number; unanswered: number };
   rejected: number;
   gaveUp: number;
   retries: number;
+  reads: number;
+  /** Reads the API answered with a 500 (or never answered in 60 s). */
+  failedReads: number;
 }
 
 /** Never-succeeding payments only in the first third, so their 7 attempts reach the DLQ while the rest drains. */
@@ -35,17 +47,94 @@ const pick = (i: number, total: number): string => {
 };
 
 export function runLoad(ratePerSec: number, seconds: number, signal: AbortSignal): Promise<LoadStats> {
-  const stats: LoadStats = { created: [], rejected: 0, gaveUp: 0, retries: 0 };
+  const stats: LoadStats = { created: [], commands: { accepted: 0, refused: 0, unanswered: 0 }, rejected: 0, gaveUp: 0, retries: 0, reads: 0, failedReads: 0 };
+  const auth = { authorization: `Bearer ${DEV_MERCHANT_KEY}` };
+
+  /** Polls the payment until `ok` holds or it is final some other way; undefined after the deadline. */
+  async function waitForStatus(id: string, ok: (status: string) => boolean, ms: number): Promise<string | undefined> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const res = await publicFetch(`/v1/payments/${id}`, { headers: auth, signal: AbortSignal.timeout(15_000) }).catch(() => null);
+      const status = res?.status === 200 ? ((await res.json()) as { status: string }).status : (await res?.arrayBuffer().catch(() => {}), undefined);
+      if (status && ok(status)) return status;
+      if (status && status !== "PENDING") return undefined;
+      await Bun.sleep(500);
+    }
+    return undefined;
+  }
+
+  /** A capture or refund, retried with the same key until it has a definite answer. */
+  async function command(path: string, body: unknown): Promise<void> {
+    const key = crypto.randomUUID();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await publicFetch(path, {
+        method: "POST",
+        headers: { ...auth, "idempotency-key": key, "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      }).catch(() => null);
+      await res?.arrayBuffer().catch(() => {});
+      if (res?.status === 201 || res?.status === 202) return void stats.commands.accepted++;
+      if (res?.status === 409) return void stats.commands.refused++;
+      if (Date.now() > deadline) return void stats.commands.unanswered++;
+      await Bun.sleep(250);
+    }
+  }
+
+  async function lifecycle(id: string, i: number, amount: number, manual: boolean): Promise<void> {
+    if (manual) {
+      if (await waitForStatus(id, (s) => s === "AUTHORIZED", 300_000)) await command(`/v1/payments/${id}/capture`, i % 2 ? {} : { amount: Math.max(1, amount - 100) });
+      return;
+    }
+    if (!(await waitForStatus(id, (s) => s === "APPROVED", 300_000))) return;
+    const part = Math.max(1, Math.floor(amount * 0.4));
+    await command("/v1/refunds", { payment_id: id, amount: part });
+    await Promise.all([command("/v1/refunds", { payment_id: id, amount: part }), command("/v1/refunds", { payment_id: id, amount: part })]);
+  }
+
+
+  async function readBack(id: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await publicFetch(`/v1/payments/${id}`, { headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}` }, signal: AbortSignal.timeout(15_000) }).catch(() => null);
+      const body = await res?.text().catch(() => "");
+      if (res?.status === 200) {
+        stats.reads++;
+        return;
+      }
+      // A 500 from the API itself is a failed read; a 503 (the database briefly unavailable, with
+      // Retry-After), a proxy error or a reset is retried, as the API asks a careful client to.
+      if (res?.status === 500 || Date.now() > deadline) {
+        stats.failedReads++;
+        return;
+      }
+      await Bun.sleep(250);
+    }
+  }
 
   async function createOne(i: number, total: number): Promise<void> {
     const method = pick(i, total);
     const key = crypto.randomUUID();
-    const body = { amount: 500 + (i % 5000), currency: i % 7 === 0 ? "JPY" : "EUR", payment_method: method, customer: { email: `chaos-${i}@example.test`, name: "Chaos <b>Monkey</b>" } };
+    const visa = method === "pm_card_visa";
+    const manual = visa && i % 10 === 3;
+    const refunded = visa && i % 10 === 6;
+    const amount = 500 + (i % 5000);
+    const body = {
+      amount,
+      currency: i % 7 === 0 ? "JPY" : "EUR",
+      payment_method: method,
+      ...(manual ? { capture_method: "manual" } : {}),
+      customer: { email: `chaos-${i}@example.test`, name: "Chaos <b>Monkey</b>" },
+    };
     const deadline = Date.now() + 60_000;
     for (;;) {
       const res = await postPayment(body, { idempotencyKey: key, signal: AbortSignal.timeout(15_000) }).catch(() => null);
       if (res?.status === 201) {
-        stats.created.push({ id: ((await res.json()) as { id: string }).id, method });
+        const id = ((await res.json()) as { id: string }).id;
+        stats.created.push({ id, method });
+        await readBack(id);
+        if (manual || refunded) await lifecycle(id, i, amount, manual);
         return;
       }
       const definite = res !== null && res.status < 500 && res.status !== 409;

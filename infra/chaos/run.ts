@@ -13,8 +13,14 @@ import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import postgres from "postgres";
 import { loadStackEnv } from "../../shared/config.ts";
+import { createMerchant } from "../../api/merchants/repo.ts";
+import { DEV_MERCHANT_KEY, DEV_OPS_KEY } from "../stack/components/index.ts";
+import { postPayment, publicFetch } from "../stack/public-api.ts";
 import { schedule } from "./faults.ts";
-import { auditComplete, consumerLag, doubleCharges, drained, lost, paymentRows, resultsAndEmails, type Check } from "./invariants.ts";
+import { startReceiver } from "../../test/webhooks/receiver.ts";
+import {
+  auditPerRequest, consumerLag, doubleCharges, drained, lost, moneyMatchesLedger, paymentRows, quarantined, resultsAndEmails, unsettled, webhooksDelivered, type Check,
+} from "./invariants.ts";
 import { runLoad } from "./load.ts";
 
 const PROFILES = {
@@ -39,10 +45,46 @@ const db = postgres(env.DATABASE_URL, { max: 2, onnotice: () => {} });
 const mongo = new MongoClient(env.MONGO_URL, { serverSelectionTimeoutMS: 10_000 });
 
 log(`profile ${profileName}: ${profile.rate} payments/s for ${profile.seconds} s; transient gateway faults on`);
-await sim("faults", { latency: { meanMs: 20, jitterMs: 10 }, rates: { "500": 0.03, "503": 0.03, "429": 0.02, reset: 0.02, hang: 0.01 }, phase: "mixed", hangMs: 12_000 });
+// Old dead letters: a merchant whose payments are charged on the first try, the answer lost,
+// and then refused by the gateway until they are dead-lettered. After the run the gateway's
+// clock moves past its 24-hour key window and an operator replays them.
+const OLD_LETTERS = 5;
+const oldMerchant = await createMerchant(db as never, "Chaos: old dead letters");
+const byOld = { merchant_id: oldMerchant.merchantId };
+await sim("faults", {
+  latency: { meanMs: 20, jitterMs: 10 },
+  rates: { "500": 0.03, "503": 0.03, "429": 0.02, reset: 0.02, hang: 0.01 },
+  phase: "mixed",
+  hangMs: 12_000,
+  rules: [{ match: byOld, kind: "500", phase: "after", times: 1 }, { match: byOld, kind: "401" }],
+});
+
+// A merchant webhook endpoint for the dev merchant, served by this process on loopback.
+let secret = "";
+const rx = await startReceiver({ secrets: () => [secret] });
+const endpointRes = await publicFetch("/v1/webhook_endpoints", {
+  method: "POST",
+  headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}`, "idempotency-key": crypto.randomUUID(), "content-type": "application/json" },
+  body: JSON.stringify({ url: rx.url, enabled_events: ["*"], description: "chaos run" }),
+});
+const endpoint = (await endpointRes.json()) as { id: string; secret: string };
+if (endpointRes.status !== 201) throw new Error(`creating the chaos webhook endpoint: ${endpointRes.status} ${JSON.stringify(endpoint)}`);
+secret = endpoint.secret;
 
 const abort = new AbortController();
 const started = Date.now();
+const oldIds: string[] = [];
+for (let i = 0; i < OLD_LETTERS; i++) {
+  const res = await postPayment({ amount: 1234, currency: "EUR", payment_method: "pm_card_visa", customer: { email: `old-${i}@example.test` } }, { apiKey: oldMerchant.apiKey });
+  if (res.status === 201) oldIds.push(((await res.json()) as { id: string }).id);
+}
+// Poison in the outbox while the load flows: a topic that does not exist and a record over the broker's limit.
+const poisoned = (
+  await db<{ id: string }[]>`
+    INSERT INTO outbox (topic, key, payload, payload_bytes)
+    VALUES ('chaos.no.such.topic', 'chaos-poison-1', '{}'::jsonb, NULL), ('payments.results', 'chaos-poison-2', NULL, ${Buffer.alloc(2_000_000, 0x61)})
+    RETURNING id::text`
+).map((r) => r.id);
 const load = runLoad(profile.rate, profile.seconds, abort.signal);
 const faultErrors: string[] = [];
 const faults = (async () => {
@@ -55,40 +97,92 @@ const faults = (async () => {
 })();
 const [stats] = await Promise.all([load, faults]);
 await sim("faults");
-log(`load done: ${stats.created.length} answered 201, ${stats.rejected} rejected, ${stats.gaveUp} gave up after retries, ${stats.retries} retried requests`);
+log(
+  `load done: ${stats.created.length} answered 201, ${stats.rejected} rejected, ${stats.gaveUp} gave up after retries, ${stats.retries} retried requests; ` +
+    `${stats.reads} reads, ${stats.failedReads} failed; captures and refunds: ${stats.commands.accepted} accepted, ${stats.commands.refused} refused (409), ${stats.commands.unanswered} unanswered`,
+);
 
 // Drain: every payment final or dead-lettered, every final one mailed, outbox empty, no lag.
 const ids = stats.created.map((c) => c.id);
 const deadline = Date.now() + profile.drainSeconds * 1000;
 for (;;) {
   const rows = await paymentRows(db, ids);
-  const open = ids.filter((id) => {
-    const r = rows.get(id);
-    return !r || (r.status === "PENDING" && !r.dead) || (r.status !== "PENDING" && (!r.sent || r.results !== 1));
-  }).length;
-  const [o] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`;
+  const open = ids.filter((id) => unsettled(rows.get(id))).length;
+  const [o] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND quarantined_at IS NULL`;
+  const [c] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM payment_commands WHERE state = 'pending' AND payment_id = ANY(${ids})`;
+  const [w] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = ${endpoint.id} AND state = 'pending'`;
   const lag = await consumerLag();
-  if (open === 0 && o?.n === 0 && lag === 0) break;
+  if (open === 0 && o?.n === 0 && c?.n === 0 && w?.n === 0 && lag === 0) break;
   if (Date.now() > deadline) {
-    log(`drain timed out: ${open} payments not settled, ${o?.n} outbox rows, lag ${lag}`);
+    log(`drain timed out: ${open} payments not settled, ${c?.n} commands pending, ${w?.n} webhooks pending, ${o?.n} outbox rows, lag ${lag}`);
     break;
   }
-  log(`draining: ${open} payments not settled yet, ${o?.n} outbox rows, lag ${lag}`);
+  log(`draining: ${open} payments not settled yet, ${c?.n} commands pending, ${w?.n} webhooks pending, ${o?.n} outbox rows, lag ${lag}`);
   await Bun.sleep(5_000);
 }
+
+// The old dead letters: the gateway has forgotten their keys; replaying them must find the charge, not make another.
+const oldLetters = await oldDeadLetters();
 
 const rows = await paymentRows(db, ids);
 const checks: Check[] = [
   lost(stats.created, rows),
   await doubleCharges(stats.created, rows),
   await resultsAndEmails(stats.created, rows),
-  await auditComplete(mongo, stats.created, rows, new Date(started - 1_000)),
+  await auditPerRequest(mongo, [...ids, ...oldIds], new Date(started - 1_000)),
   await drained(db),
+  await quarantined(db, poisoned),
+  oldLetters,
+  await moneyMatchesLedger(db, ids),
+  await webhooksDelivered(db, rx, endpoint.id, ids),
+  { name: "reads answered", ok: stats.failedReads === 0 && stats.reads === stats.created.length, detail: `${stats.reads} of ${stats.created.length} payments read back by id through the replica stop and every other fault; ${stats.failedReads} reads failed with a 500 or no answer in 60 s` },
   { name: "faults injected", ok: faultErrors.length === 0, detail: faultErrors.length ? faultErrors.join("; ") : `${schedule(profile.scale).length} faults, all carried out` },
-  { name: "load answered", ok: stats.created.length > 0 && stats.gaveUp === 0, detail: `${stats.created.length} created, ${stats.gaveUp} requests without a definite answer after 60 s of retries` },
+  {
+    name: "load answered",
+    ok: stats.created.length > 0 && stats.gaveUp === 0 && stats.commands.unanswered === 0 && stats.commands.accepted > 0,
+    detail: `${stats.created.length} created, ${stats.commands.accepted} captures and refunds accepted; ${stats.gaveUp + stats.commands.unanswered} requests without a definite answer after 60 s of retries`,
+  },
 ];
 checks.forEach((c, i) => console.log(`${i + 1}. ${c.ok ? "PASS" : "FAIL"} ${c.name}: ${c.detail}`));
 const failed = checks.filter((c) => !c.ok).length;
 console.log(`${checks.length - failed} passed, ${failed} failed`);
+rx.stop();
 await Promise.all([db.end(), mongo.close()]);
 process.exit(failed === 0 ? 0 : 1);
+
+async function oldDeadLetters(): Promise<Check> {
+  const name = "old dead letters replayed after the gateway's key window";
+  const letters = await waitFor(async () => {
+    const r = await db<{ id: string; key: string }[]>`SELECT DISTINCT ON (key) id::text, key FROM dead_letters WHERE key = ANY(${oldIds}) ORDER BY key, id`;
+    return r.length === oldIds.length ? r : undefined;
+  }, 120_000);
+  if (!letters) return { name, ok: false, detail: `only some of ${oldIds.length} payments reached the DLQ` };
+  const before = (await (await fetch(`${env.STRIPE_API_BASE}/__admin/charges`)).json()) as { byPaymentId: Record<string, number> };
+  await fetch(`${env.STRIPE_API_BASE}/__admin/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 25 * 3_600_000 }) });
+  for (const l of letters) {
+    const res = await publicFetch(`/ops/dead-letters/${l.id}/replay`, { method: "POST", headers: { authorization: `Bearer ${DEV_OPS_KEY}` } });
+    if (res.status !== 200) return { name, ok: false, detail: `replay of dead letter ${l.id} through /ops answered ${res.status}` };
+  }
+  const final = await waitFor(async () => {
+    const r = await db<{ id: string; status: string }[]>`SELECT id, status FROM payments WHERE id = ANY(${oldIds}) AND status <> 'PENDING'`;
+    return r.length === oldIds.length ? r : undefined;
+  }, 120_000);
+  const after = (await (await fetch(`${env.STRIPE_API_BASE}/__admin/charges`)).json()) as { byPaymentId: Record<string, number> };
+  const approved = final?.filter((r) => r.status === "APPROVED").length ?? 0;
+  const chargedBefore = oldIds.filter((id) => before.byPaymentId[id] === 1).length;
+  const chargedAgain = oldIds.filter((id) => (after.byPaymentId[id] ?? 0) !== 1).length;
+  return {
+    name,
+    ok: approved === oldIds.length && chargedBefore === oldIds.length && chargedAgain === 0,
+    detail: `${oldIds.length} charged once and dead-lettered; replayed through /ops 25 simulated hours later: ${approved} APPROVED, ${chargedAgain} not charged exactly once`,
+  };
+}
+
+async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined || Date.now() > deadline) return v;
+    await Bun.sleep(1_000);
+  }
+}
