@@ -51,7 +51,7 @@ describe("outbox quarantine", () => {
     expect(rows.every((r) => r.published_at === null)).toBe(true);
     const letters = await db<{ offset: string; original_topic: string; error_message: string; headers: Record<string, string> }[]>`
       SELECT "offset"::text, original_topic, error_message, headers FROM dead_letters
-       WHERE topic = ${OUTBOX_QUARANTINE} AND "offset" = ANY(${poisoned}::bigint[]) ORDER BY "offset"`;
+       WHERE topic = ${OUTBOX_QUARANTINE} AND "offset" = ANY(${poisoned}::bigint[]) ORDER BY dead_letters."offset"::bigint`;
     expect(letters.map((l) => [l.offset, l.original_topic])).toEqual([
       [poisoned[0]!, "no.such.topic"],
       [poisoned[1]!, "payments.results"],
@@ -59,7 +59,8 @@ describe("outbox quarantine", () => {
     ]);
     expect(letters[0]!.error_message).toMatch(/unknown topic/i);
     expect(letters[1]!.error_message).toMatch(/too large/i);
-    expect(letters[2]!.error_message).toMatch(/invalid topic/i);
+    // librdkafka names a bad topic name as such, or (once its metadata cache holds the name) as unknown.
+    expect(letters[2]!.error_message).toMatch(/invalid topic|unknown topic/i);
     expect(letters.every((l) => l.headers["x-dlq-reason"] === "poison")).toBe(true);
     expect(await quarantinedCount()).toBeGreaterThanOrEqual(counted + 3);
     // Operators hear of it: the DLQ consumer's sweep mails what no DLQ topic brought.
