@@ -8,6 +8,7 @@ import { MAXIMUM_AMOUNT } from "./currencies.ts";
 import { invalidRequest } from "./errors.ts";
 import type { FormObject } from "./form.ts";
 import type { CancellationReason } from "./objects.ts";
+import { parsePage, type Page } from "./lists.ts";
 import { metadataOf, missing, rejectUnknown, str } from "./params.ts";
 
 /** `null`: leave the metadata alone; `""` values unset a key; `clear` unsets them all. */
@@ -22,12 +23,9 @@ export type RefundCreateParams = {
   reason: RefundReason | null;
   metadata: Record<string, string>;
 };
-export type RefundListParams = {
+export type RefundListParams = Page & {
   paymentIntent: string | null;
   charge: string | null;
-  limit: number;
-  startingAfter: string | null;
-  endingBefore: string | null;
 };
 
 // Accepted so an SDK call that sets them is not refused; the simulator ignores their effect.
@@ -36,7 +34,6 @@ const CAPTURE = ["amount_to_capture", "metadata", "expand", "amount_details", "a
 const CANCEL = ["cancellation_reason", "expand"];
 const REFUND = ["amount", "payment_intent", "charge", "reason", "metadata", "expand", "currency", "customer",
   "instructions_email", "origin", "refund_application_fee", "reverse_transfer"];
-const LIST = ["payment_intent", "charge", "limit", "starting_after", "ending_before", "created", "expand"];
 
 const CANCEL_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"] as const;
 const REFUND_REASONS = ["duplicate", "fraudulent", "requested_by_customer"] as const;
@@ -95,25 +92,10 @@ export function parseRefundCreate(form: FormObject): RefundCreateParams {
   };
 }
 
-export function listLimit(raw: string | null): number {
-  if (raw === null) return 10;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw invalidRequest("This value must be between 1 and 100.", "parameter_invalid_integer", "limit");
-  return n;
-}
-
 export function parseRefundList(query: FormObject): RefundListParams {
-  rejectUnknown(query, LIST);
-  const startingAfter = str(query, "starting_after", 255);
-  const endingBefore = str(query, "ending_before", 255);
-  if (startingAfter !== null && endingBefore !== null) {
-    throw invalidRequest("You may only specify one of these parameters: ending_before, starting_after.", "parameters_exclusive", "ending_before");
-  }
   return {
+    ...parsePage(query, ["payment_intent", "charge"]),
     paymentIntent: str(query, "payment_intent", 255),
     charge: str(query, "charge", 255),
-    limit: listLimit(str(query, "limit", 10)),
-    startingAfter,
-    endingBefore,
   };
 }

@@ -96,7 +96,7 @@ export function applyUpdate(cfg: FaultConfig, input: unknown, now: number): void
 
 function outage(o: Json, now: number): FaultConfig["outage"] {
   const mode = o.mode ?? "503";
-  if (mode !== "503" && mode !== "reset") throw new ConfigError(`outage.mode must be 503 or reset`);
+  if (mode !== "503" && mode !== "reset" && mode !== "refuse") throw new ConfigError(`outage.mode must be 503, reset or refuse`);
   if (o.untilMs !== undefined) return { untilMs: num("outage.untilMs", o.untilMs, 0, Number.MAX_SAFE_INTEGER), mode };
   if (o.durationMs !== undefined) return { untilMs: now + num("outage.durationMs", o.durationMs, 0, 86_400_000), mode };
   throw new ConfigError("outage needs durationMs or untilMs (epoch milliseconds)");

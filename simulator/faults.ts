@@ -25,7 +25,8 @@ export type Fault = { kind: FaultKind; phase: Phase };
 export type FaultRule = { match: Record<string, string>; kind: FaultKind; phase?: Phase; times?: number };
 
 export type Latency = { meanMs: number; jitterMs: number; p99Ms: number | null };
-export type Outage = { untilMs: number; mode: "503" | "reset" };
+/** 503 and reset answer each request so; refuse closes the port (listener.ts). */
+export type Outage = { untilMs: number; mode: "503" | "reset" | "refuse" };
 
 export type FaultConfig = {
   latency: Latency;

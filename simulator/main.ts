@@ -5,14 +5,16 @@
  *   SIM_LATENCY_P99_MS · SIM_FAULTS ("500:0.1,503:0.05,429:0.05,lock_timeout:0,reset:0.02,hang:0.02") ·
  *   SIM_FAULT_PHASE (before|after|mixed) · SIM_HANG_MS (90000 or "never") ·
  *   SIM_OUTAGE_MS + SIM_OUTAGE_MODE (503|reset): an outage from start-up · SIM_QUIET=1: no request log ·
+ *   (POST /__admin/faults { outage: { mode: "refuse", durationMs } } closes the port for a while: listener.ts) ·
  *   SIM_GATEWAY (stripe|adyen, default stripe): which gateway's API this process speaks ·
- *   SIM_WEBHOOK_URL + SIM_WEBHOOK_SECRET (+ SIM_WEBHOOK_DELAY_MS): where to post the gateway's webhooks ·
+ *   SIM_WEBHOOK_URL + SIM_WEBHOOK_SECRET (+ SIM_WEBHOOK_DELAY_MS, SIM_WEBHOOK_RETRIES): where to post the gateway's webhooks ·
  *   SIM_ADYEN_MERCHANT_ACCOUNTS (comma list, adyen mode): the only merchant accounts the key may use
  */
 import { bool, ConfigError as EnvError, host, oneOf, port as portEnv } from "../shared/env.ts";
 import { createAdyenSimulator } from "./adyen/server.ts";
 import { ConfigError, configFromEnv } from "./fault-config.ts";
 import { seedFrom } from "./rng.ts";
+import { listenRefusable } from "./listener.ts";
 import { createSimulator } from "./server.ts";
 import { webhookSettingsFromEnv } from "./webhook-admin.ts";
 
@@ -50,7 +52,7 @@ const log = quiet ? undefined : (line: string) => console.log(`[simulator] ${lin
 const sim = gateway === "adyen"
   ? createAdyenSimulator({ faults, seed, log, webhooks, merchantAccounts })
   : createSimulator({ faults, seed, log, webhooks });
-const server = sim.listen({ port, hostname });
+const server = listenRefusable(sim.fetch, sim.state.faults, () => sim.state.now(), { port, hostname });
 
 console.log(
   `[simulator] ${gateway === "adyen" ? "Adyen Checkout" : "Stripe"}-compatible simulator on http://${hostname}:${server.port} seed=${seed} ` +
@@ -60,7 +62,7 @@ console.log(
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     // Hung requests would keep a graceful stop waiting forever; close them.
-    void server.stop(true);
+    void server.stop();
     process.exit(0);
   });
 }

@@ -1,8 +1,9 @@
 /**
- * PaymentIntents: create (optionally confirming in the same call), confirm, capture, cancel
- * and retrieve. Everything here runs "inside the endpoint": its results, declines included,
- * are what the idempotency layer saves. Refusals that Stripe makes before executing (bad
- * parameters, unknown PaymentMethod) are thrown as StripeHttpError instead and are not saved.
+ * PaymentIntents: create (optionally confirming in the same call), confirm, capture, cancel,
+ * retrieve, search and list. Everything here runs "inside the endpoint": its results,
+ * declines included, are what the idempotency layer saves. Refusals that Stripe makes before
+ * executing (bad parameters, unknown PaymentMethod) are thrown as StripeHttpError instead and
+ * are not saved.
  * Time-driven changes (processing settles, an authorization expires) are applied lazily,
  * whenever an intent is read or commanded.
  */
@@ -12,6 +13,7 @@ import { resourceMissing } from "./errors.ts";
 import { snapshot, type Executed } from "./executed.ts";
 import { AUTHORIZATION_VALID_MS, cancelIntent, captureIntent, markCanceled } from "./intent-commands.ts";
 import type { ChargeLedger } from "./ledger.ts";
+import { inCreated, page, type Page } from "./lists.ts";
 import { newIntent, paymentMethodObject, type PaymentIntent, type PaymentMethodObject } from "./objects.ts";
 import type { ConfirmParams, CreateParams } from "./params.ts";
 import { lookupTestCard, PROCESSING_MS, type TestCard } from "./payment-methods.ts";
@@ -91,7 +93,10 @@ export class PaymentIntents {
   }
 
   cancel(id: string, p: CancelParams): Executed {
-    return cancelIntent(this.retrieve(id), p, this.#seconds(), this.#deps.ledger);
+    const pi = this.retrieve(id);
+    const result = cancelIntent(pi, p, this.#seconds(), this.#deps.ledger);
+    if (result.status === 200) this.#deps.events?.("payment_intent.canceled", pi);
+    return result;
   }
 
   /** The intent a `ch_…` belongs to, and when the charge was made. */
@@ -121,6 +126,16 @@ export class PaymentIntents {
     return pi;
   }
 
+  /**
+   * GET /v1/payment_intents: newest first, by creation time when asked (lists.ts). Intents here
+   * have no customer, so a `customer` (or `customer_account`) filter matches none.
+   */
+  list(p: Page & { customer: string | null }) {
+    const newest = p.customer !== null ? [] : [...this.#intents.values()].filter((pi) => inCreated(p.created, pi.created)).reverse();
+    const { data, hasMore } = page(newest, p, "payment_intent");
+    return { object: "list" as const, data: data.map((pi) => (this.#settle(pi), snapshot(pi))), has_more: hasMore, url: "/v1/payment_intents" };
+  }
+
   /** Intents whose metadata has every given key and value, newest first (Stripe's search order). */
   search(metadata: Record<string, string>, status: string | null): PaymentIntent[] {
     const byPayment = metadata.payment_id;
@@ -148,7 +163,9 @@ export class PaymentIntents {
     if (expires === undefined) return;
     if (pi.status === "requires_capture" && this.#deps.now() < expires) return;
     this.#holds.delete(pi.id);
-    if (pi.status === "requires_capture") markCanceled(pi, "automatic", Math.floor(expires / 1000), this.#deps.ledger);
+    if (pi.status !== "requires_capture") return;
+    markCanceled(pi, "automatic", Math.floor(expires / 1000), this.#deps.ledger);
+    this.#deps.events?.("payment_intent.canceled", pi);
   }
 
   /** The card authorized the amount at `at`: hold it (manual capture) or charge it. */
@@ -158,6 +175,7 @@ export class PaymentIntents {
       pi.amount_capturable = pi.amount;
       this.#holds.set(pi.id, at + AUTHORIZATION_VALID_MS);
       this.#deps.ledger.recordAuthorization(pi.id, pi.amount);
+      this.#deps.events?.("payment_intent.amount_capturable_updated", pi);
       return;
     }
     pi.status = "succeeded";

@@ -1,14 +1,15 @@
 /**
  * The Refunds API (docs.stripe.com/api/refunds): create on a PaymentIntent or its charge,
- * retrieve, list newest first. A refund needs captured money; together the refunds that hold
- * money (pending or succeeded) never exceed the amount received, and a failed refund's amount
- * can be refunded again. Refunds of the asynchronous test cards change status lazily, on the
- * simulated clock (docs.stripe.com/testing#refunds).
+ * retrieve, list newest first (optionally by creation time). A refund needs captured money;
+ * together the refunds that hold money (pending or succeeded) never exceed the amount
+ * received, and a failed refund's amount can be refunded again. Refunds of the asynchronous
+ * test cards change status lazily, on the simulated clock (docs.stripe.com/testing#refunds).
  */
 import type { RefundCreateParams, RefundListParams } from "./command-params.ts";
 import { invalidRequest, resourceMissing } from "./errors.ts";
 import { ok, refused, snapshot, type Executed } from "./executed.ts";
 import type { ChargeLedger, RefundStatus } from "./ledger.ts";
+import { inCreated, page } from "./lists.ts";
 import type { PaymentIntent } from "./objects.ts";
 import type { PaymentIntents } from "./payment-intents.ts";
 import { ASYNC_REFUND_MS } from "./payment-methods.ts";
@@ -83,6 +84,7 @@ export class Refunds {
     this.#refunds.set(refund.id, refund);
     this.#byIntent.set(pi.id, [...(this.#byIntent.get(pi.id) ?? []), refund.id]);
     this.#deps.ledger.recordRefund(pi.id, { id: refund.id, amount, status: refund.status });
+    this.#deps.events?.("refund.created", refund);
     if (refund.status === "succeeded") this.#refunded(refund);
     return ok(refund);
   }
@@ -99,18 +101,13 @@ export class Refunds {
     return snapshot(r);
   }
 
-  /** Newest first, Stripe's cursor pagination. */
+  /** Newest first, Stripe's cursor pagination, optionally by creation time (lists.ts). */
   list(q: RefundListParams) {
     const scoped = q.paymentIntent !== null || q.charge !== null;
     const all = scoped ? this.#of(this.target(q).id) : [...this.#refunds.values()].map((r) => (this.#settle(r), r));
-    const newest = all.filter((r) => q.charge === null || r.charge === q.charge).reverse();
-    const cursor = q.startingAfter ?? q.endingBefore;
-    const at = cursor === null ? -1 : newest.findIndex((r) => r.id === cursor);
-    if (cursor !== null && at < 0) throw resourceMissing("refund", cursor, q.startingAfter !== null ? "starting_after" : "ending_before", 400);
-    const start = q.endingBefore !== null ? Math.max(0, at - q.limit) : at + 1;
-    const end = q.endingBefore !== null ? at : start + q.limit;
-    const hasMore = q.endingBefore !== null ? start > 0 : end < newest.length;
-    return { object: "list" as const, data: newest.slice(start, end).map(snapshot), has_more: hasMore, url: "/v1/refunds" };
+    const newest = all.filter((r) => (q.charge === null || r.charge === q.charge) && inCreated(q.created, r.created)).reverse();
+    const { data, hasMore } = page(newest, q, "refund");
+    return { object: "list" as const, data: data.map(snapshot), has_more: hasMore, url: "/v1/refunds" };
   }
 
   /** The Charge object behind a `ch_…`, with what has been refunded of it. */
@@ -141,6 +138,7 @@ export class Refunds {
     delete r.pending_reason;
     if (later.failureReason) r.failure_reason = later.failureReason;
     this.#deps.ledger.recordRefundStatus(r.id, r.status);
+    this.#deps.events?.("refund.updated", r);
     if (r.status === "succeeded") this.#refunded(r);
   }
 

@@ -3,16 +3,17 @@
  * executes, so refusals are not saved), what a read answers, and which PaymentIntent a
  * request is about (its metadata drives fault rules and the request log).
  */
-import { listLimit, parseCancel, parseCapture, parseRefundCreate, parseRefundList } from "./command-params.ts";
+import { parseCancel, parseCapture, parseRefundCreate, parseRefundList } from "./command-params.ts";
 import { invalidRequest } from "./errors.ts";
 import type { Executed } from "./executed.ts";
 import type { FormObject, FormValue } from "./form.ts";
-import { parseConfirm, parseCreate } from "./params.ts";
+import { listLimit, parsePage } from "./lists.ts";
+import { parseConfirm, parseCreate, str } from "./params.ts";
 import type { SimulatorState } from "./state.ts";
 
 export type Route =
   | { kind: "create" } | { kind: "confirm"; id: string } | { kind: "capture"; id: string } | { kind: "cancel"; id: string }
-  | { kind: "retrieve"; id: string } | { kind: "search" }
+  | { kind: "retrieve"; id: string } | { kind: "search" } | { kind: "list" }
   | { kind: "refund" } | { kind: "refund_retrieve"; id: string } | { kind: "refund_list" };
 
 const INTENT_COMMAND = /^\/v1\/payment_intents\/([^/]+)\/(confirm|capture|cancel)$/;
@@ -21,6 +22,7 @@ export function routeOf(method: string, path: string): Route | null {
   const id = (m: RegExpExecArray) => decodeURIComponent(m[1] as string);
   if (method === "POST" && path === "/v1/payment_intents") return { kind: "create" };
   if (method === "GET" && path === "/v1/payment_intents/search") return { kind: "search" };
+  if (method === "GET" && path === "/v1/payment_intents") return { kind: "list" };
   const command = INTENT_COMMAND.exec(path);
   if (method === "POST" && command) return { kind: command[2] as "confirm" | "capture" | "cancel", id: id(command) };
   const one = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
@@ -75,6 +77,10 @@ export function read(route: Route, url: URL, query: FormObject, state: Simulator
       const q = parseSearchQuery(url.searchParams.get("query"));
       const data = state.intents.search(q.metadata, q.status).slice(0, listLimit(url.searchParams.get("limit")));
       return { object: "search_result", data, has_more: false, next_page: null, url: "/v1/payment_intents/search" };
+    }
+    case "list": {
+      const p = parsePage(query, ["customer", "customer_account"]);
+      return state.intents.list({ ...p, customer: str(query, "customer", 255) ?? str(query, "customer_account", 255) });
     }
     case "refund_retrieve":
       return state.refunds.retrieve(route.id);

@@ -1,6 +1,7 @@
 /**
- * Stripe-mode webhooks: `payment_intent.succeeded`, `payment_intent.payment_failed` and
- * `charge.refunded` Event objects (docs.stripe.com/api/events/object), signed as Stripe signs
+ * Stripe-mode webhooks: `payment_intent.succeeded`, `payment_intent.payment_failed`,
+ * `payment_intent.amount_capturable_updated` (a hold), `payment_intent.canceled`,
+ * `charge.refunded`, `refund.created` and `refund.updated` Event objects (docs.stripe.com/api/events/object), signed as Stripe signs
  * them (docs.stripe.com/webhooks#verify-manually): header
  * `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the whsec_ secret>`.
  * `t` is the real time of delivery, because receivers (stripe-node's constructEvent) refuse a
@@ -10,7 +11,14 @@ import { createHmac } from "node:crypto";
 import { snapshot } from "./executed.ts";
 import type { WebhookDispatcher } from "./webhooks.ts";
 
-export type StripeEventType = "payment_intent.succeeded" | "payment_intent.payment_failed" | "charge.refunded";
+export type StripeEventType =
+  | "payment_intent.succeeded"
+  | "payment_intent.payment_failed"
+  | "payment_intent.amount_capturable_updated"
+  | "payment_intent.canceled"
+  | "charge.refunded"
+  | "refund.created"
+  | "refund.updated";
 /** What the PaymentIntents and Refunds call when one of these happens; absent, nothing is sent. */
 export type StripeEventSink = (type: StripeEventType, object: { id: string; metadata?: Record<string, string> }) => void;
 
@@ -29,7 +37,7 @@ export function stripeEventSink(d: WebhookDispatcher, ids: () => string, now: ()
       data: { object: snapshot(object) }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type,
     };
     const body = JSON.stringify(event);
-    d.enqueue({ type, objectId: object.id, paymentId: object.metadata?.payment_id ?? null }, (secret) => ({
+    d.enqueue({ type, objectId: object.id, paymentId: object.metadata?.payment_id ?? null, merchantId: object.metadata?.merchant_id ?? null }, (secret) => ({
       body,
       headers: { "Content-Type": "application/json", "Stripe-Signature": stripeSignature(body, secret, Math.floor(Date.now() / 1000)) },
     }));

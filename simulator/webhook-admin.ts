@@ -1,6 +1,7 @@
 /**
  * The webhook settings, from POST /__admin/webhooks and from the environment at start:
- *   { url, hmacKeyHex (adyen) | secret (stripe), delayMs?, duplicate?, reorder?, hold?, retries?, retryDelayMs? }
+ *   { url, hmacKeyHex (adyen) | secret (stripe), delayMs?, duplicate?, reorder?, hold?, retries?, retryDelayMs?,
+ *     skipMerchants? (merchant ids whose payments' events are never sent: Stripe mode, by metadata.merchant_id) }
  * Loopback URLs only: the simulator must never post a signed event anywhere else.
  * Routes: GET (settings without the secret, events, deliveries; ?payment_id=), POST, DELETE,
  * POST /__admin/webhooks/flush (send what is held and wait for every delivery under way).
@@ -14,7 +15,7 @@ export type Gateway = "stripe" | "adyen";
 const SECRET_FIELD: Record<Gateway, string> = { adyen: "hmacKeyHex", stripe: "secret" };
 const SECRET_SHAPE: Record<Gateway, RegExp> = { adyen: /^(?:[0-9A-Fa-f]{2}){16,64}$/, stripe: /^whsec_[A-Za-z0-9]{8,128}$/ };
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-const ALLOWED = ["url", "delayMs", "duplicate", "reorder", "hold", "retries", "retryDelayMs"];
+const ALLOWED = ["url", "delayMs", "duplicate", "reorder", "hold", "retries", "retryDelayMs", "skipMerchants"];
 
 function whole(name: string, v: unknown, fallback: number, max: number): number {
   if (v === undefined) return fallback;
@@ -26,6 +27,12 @@ function flag(name: string, v: unknown): boolean {
   if (v === undefined) return false;
   if (typeof v !== "boolean") throw new ConfigError(`${name} must be true or false`);
   return v;
+}
+
+function merchants(v: unknown): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.length > 1_000 || !v.every((m) => typeof m === "string" && m.length > 0 && m.length <= 100)) throw new ConfigError("skipMerchants must be a list of merchant ids");
+  return v as string[];
 }
 
 export function parseWebhookSettings(gateway: Gateway, input: unknown): WebhookSettings {
@@ -52,16 +59,18 @@ export function parseWebhookSettings(gateway: Gateway, input: unknown): WebhookS
     delayMs: whole("delayMs", o.delayMs, 0, 600_000),
     duplicate: flag("duplicate", o.duplicate), reorder: flag("reorder", o.reorder), hold: flag("hold", o.hold),
     retries: whole("retries", o.retries, 3, 20), retryDelayMs: whole("retryDelayMs", o.retryDelayMs, 1_000, 600_000),
+    skipMerchants: merchants(o.skipMerchants),
   };
 }
 
-/** SIM_WEBHOOK_URL + SIM_WEBHOOK_SECRET (the hex HMAC key in adyen mode, whsec_… in stripe mode) + SIM_WEBHOOK_DELAY_MS. */
+/** SIM_WEBHOOK_URL + SIM_WEBHOOK_SECRET (the hex HMAC key in adyen mode, whsec_… in stripe mode) + SIM_WEBHOOK_DELAY_MS + SIM_WEBHOOK_RETRIES. */
 export function webhookSettingsFromEnv(gateway: Gateway, env: Record<string, string | undefined>): WebhookSettings | null {
   if (!env.SIM_WEBHOOK_URL) return null;
   try {
     return parseWebhookSettings(gateway, {
       url: env.SIM_WEBHOOK_URL, [SECRET_FIELD[gateway]]: env.SIM_WEBHOOK_SECRET,
       ...(env.SIM_WEBHOOK_DELAY_MS ? { delayMs: Number(env.SIM_WEBHOOK_DELAY_MS) } : {}),
+      ...(env.SIM_WEBHOOK_RETRIES ? { retries: Number(env.SIM_WEBHOOK_RETRIES) } : {}),
     });
   } catch (e) {
     throw new ConfigError(`SIM_WEBHOOK_*: ${(e as Error).message}`);

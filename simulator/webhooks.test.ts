@@ -38,16 +38,32 @@ describe("events", () => {
     await expect(verified(0, "whsec_otherSecret1")).rejects.toThrow(Stripe.errors.StripeSignatureVerificationError);
   });
 
-  test("a decline sends payment_intent.payment_failed; a capture succeeded; a refund charge.refunded", async () => {
+  test("a decline sends payment_intent.payment_failed; a hold amount_capturable_updated; a capture succeeded; a refund refund.created and charge.refunded", async () => {
     await hook();
     await charge(stripe, "pay_wf", "pm_card_visa_chargeDeclined").catch(() => undefined);
     const held = await authorize(stripe, "pay_wc");
     await stripe.paymentIntents.capture(held.id, { amount_to_capture: 1500 });
-    await stripe.refunds.create({ payment_intent: held.id, amount: 500 });
-    await until("three events", () => receiver.received.length === 3);
-    const events = await Promise.all([0, 1, 2].map((i) => verified(i)));
-    expect(events.map((e) => e.type)).toEqual(["payment_intent.payment_failed", "payment_intent.succeeded", "charge.refunded"]);
-    expect(events[2]!.data.object).toMatchObject({ object: "charge", payment_intent: held.id, amount_captured: 1500, amount_refunded: 500 });
+    await stripe.refunds.create({ payment_intent: held.id, amount: 500, metadata: { refund_id: "re_ours" } });
+    await until("five events", () => receiver.received.length === 5);
+    const events = await Promise.all([0, 1, 2, 3, 4].map((i) => verified(i)));
+    expect(events.map((e) => e.type)).toEqual([
+      "payment_intent.payment_failed",
+      "payment_intent.amount_capturable_updated",
+      "payment_intent.succeeded",
+      "refund.created",
+      "charge.refunded",
+    ]);
+    expect(events[1]!.data.object).toMatchObject({ object: "payment_intent", status: "requires_capture", metadata: { payment_id: "pay_wc" } });
+    expect(events[3]!.data.object).toMatchObject({ object: "refund", status: "succeeded", amount: 500, metadata: { refund_id: "re_ours" } });
+    expect(events[4]!.data.object).toMatchObject({ object: "charge", payment_intent: held.id, amount_captured: 1500, amount_refunded: 500 });
+  });
+
+  test("a cancel sends payment_intent.canceled", async () => {
+    await hook();
+    const held = await authorize(stripe, "pay_wx");
+    await stripe.paymentIntents.cancel(held.id);
+    await until("two events", () => receiver.received.length === 2);
+    expect((await verified(1))).toMatchObject({ type: "payment_intent.canceled", data: { object: { id: held.id, status: "canceled" } } });
   });
 
   test("twice and held: the shared delivery options work in Stripe mode too", async () => {

@@ -17,10 +17,12 @@ export type WebhookSettings = {
   hold: boolean;
   retries: number;
   retryDelayMs: number;
+  /** Events about these merchants' payments are never sent (their webhooks lost at the gateway). */
+  skipMerchants: string[];
 };
 
 /** What one event becomes on the wire, and how the delivery log names it. */
-export type Label = { type: string; objectId: string; paymentId: string | null };
+export type Label = { type: string; objectId: string; paymentId: string | null; merchantId?: string | null };
 export type Signed = { body: string; headers: Record<string, string> };
 
 export type Delivery = Label & { seq: number; attempt: number; copy: 1 | 2; status: number | "error"; error: string | null; at: number };
@@ -58,7 +60,7 @@ export class WebhookDispatcher {
     this.#events.push({ seq: pending.seq, ...label });
     capped(this.#events);
     const s = this.#settings;
-    if (!s) return;
+    if (!s || (label.merchantId && s.skipMerchants.includes(label.merchantId))) return;
     if (s.hold || s.reorder) {
       this.#held.push(pending);
       if (s.reorder && !s.hold && this.#windowTimer === null) {

@@ -19,6 +19,8 @@ export const ASYNC_REFUND_MS = 60 * 60 * 1000;
 /** An uncaptured card authorisation is held this long (the Stripe mode's 7 days; schemes vary on Adyen). */
 export const AUTHORISATION_VALID_MS = 7 * 24 * 60 * 60 * 1000;
 const HOUR = 60 * 60 * 1000;
+/** Why a refund of a `refund failed` card fails after it succeeded (the simulator's wording). */
+export const SCHEME_REFUND_FAILURE = "Refund failed by the card scheme (test card)";
 
 export type PaymentDeps = {
   psp: () => string;
@@ -88,6 +90,11 @@ export class AdyenPayments {
     return (this.#byReference.get(reference) ?? []).map((psp) => this.find(psp)!);
   }
 
+  /** Every payment, oldest first, with what simulated time has done to it (the reports read this). */
+  all(): AdyenPayment[] {
+    return [...this.#byPsp.values()].map((p) => (this.#settle(p), p));
+  }
+
   byPaymentId(paymentId: string): AdyenPayment[] {
     return [...this.#byPsp.values()].filter((p) => p.paymentId === paymentId).map((p) => (this.#settle(p), p));
   }
@@ -121,7 +128,7 @@ export class AdyenPayments {
         this.#emit(p, event, true, m.at + ASYNC_REFUND_MS, null, m);
       } else if (m.status === "succeeded" && p.card.refund === "fail") {
         m.status = "failed";
-        m.reason = "Refund failed by the card scheme (test card)";
+        m.reason = SCHEME_REFUND_FAILURE;
         this.deps.ledger.recordRefundStatus(m.pspReference, "failed");
         this.#emit(p, "REFUND_FAILED", true, m.at + ASYNC_REFUND_MS, m.reason, m);
       }

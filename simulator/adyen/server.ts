@@ -5,17 +5,20 @@
  *   GET  /__admin/payments?merchant_reference=&payment_id=   the gateway's view of payments (not an Adyen API)
  *   GET  /__admin/payments/{pspReference}
  *   GET|POST|DELETE /__admin/webhooks, POST /__admin/webhooks/flush
+ * and the Payment accounting report download (report.ts), outside the Checkout pipeline.
  */
 import { handleAdmin } from "../admin.ts";
 import type { Trace } from "../api.ts";
 import type { FaultConfig } from "../faults.ts";
 import { isReset, json } from "../http.ts";
+import { EXCHANGE_ID_HEADER } from "../request-log.ts";
 import { seedFrom } from "../rng.ts";
 import { handleWebhookAdmin } from "../webhook-admin.ts";
 import type { WebhookSettings } from "../webhooks.ts";
 import { handleAdyenApi } from "./api.ts";
 import { errorJson, internalError } from "./errors.ts";
 import { paymentView } from "./payment.ts";
+import { handleReport } from "./report.ts";
 import { createAdyenState, type AdyenState } from "./state.ts";
 
 export type AdyenSimulatorOptions = {
@@ -64,6 +67,13 @@ export function createAdyenSimulator(opts: AdyenSimulatorOptions = {}): AdyenSim
     const path = new URL(req.url).pathname;
     if (path === "/health") return json(200, { status: "ok", gateway: "adyen" });
     if (path.startsWith("/__admin/")) return handleAdmin(req, path, state, extraAdmin);
+    if (path.startsWith("/reports/")) {
+      const entry = state.requests.begin({ at: state.now(), method: req.method, path, exchangeId: req.headers.get(EXCHANGE_ID_HEADER), idempotencyKey: null, paymentId: null });
+      const res = handleReport(req, path, state);
+      entry.status = res.status;
+      log(`${req.method} ${path} ${res.status}`);
+      return res;
+    }
     const started = performance.now();
     const trace: Trace = { key: null, fault: null, replayed: false, entry: null };
     let status = "error";
