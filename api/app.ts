@@ -19,13 +19,18 @@ import type { Authenticator } from "./merchants/auth.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import { opsRoutes, type OpsDeps } from "./ops/routes.ts";
+import { reconciliationRoutes, type ReconciliationDeps } from "./ops/reconciliation.ts";
 import { paymentsRoutes } from "./payments/routes.ts";
 import type { PaymentsService } from "./payments/service.ts";
 import { refundsRoutes } from "./refunds/routes.ts";
+import { routingRoutes } from "./routing/routes.ts";
+import type { RoutingService } from "./routing/service.ts";
 import type { RefundsService } from "./refunds/service.ts";
 import { eventsRoutes } from "./events/routes.ts";
 import type { EventsService } from "./events/service.ts";
 import { webhookEndpointsRoutes } from "./webhooks/routes.ts";
+import { gatewayWebhookRoutes } from "./gateway-webhooks/routes.ts";
+import type { GatewayWebhooksService } from "./gateway-webhooks/service.ts";
 import type { WebhooksService } from "./webhooks/service.ts";
 
 export type AppDeps = {
@@ -34,6 +39,8 @@ export type AppDeps = {
   refunds: RefundsService;
   webhooks: WebhooksService;
   events: EventsService;
+  routing: RoutingService;
+  gatewayWebhooks: GatewayWebhooksService;
   authenticate: Authenticator;
   logger: Logger;
   metrics: Metrics;
@@ -41,6 +48,7 @@ export type AppDeps = {
   bodyLimitBytes: number;
   limits: RateLimits;
   ops: OpsDeps;
+  reconciliation: ReconciliationDeps;
   /** Shown by /health/live (SERVICE_NAME); undefined shows none. */
   instance: string | undefined;
 };
@@ -113,7 +121,10 @@ export function createApp(deps: AppDeps) {
     .use(refundsRoutes({ service: deps.refunds, bodyLimitBytes: deps.bodyLimitBytes }))
     .use(webhookEndpointsRoutes({ service: deps.webhooks, bodyLimitBytes: deps.bodyLimitBytes }))
     .use(eventsRoutes({ service: deps.events, bodyLimitBytes: deps.bodyLimitBytes }))
-    .use(opsRoutes(deps.ops));
+    .use(routingRoutes({ service: deps.routing, bodyLimitBytes: deps.bodyLimitBytes }))
+    .use(gatewayWebhookRoutes({ service: deps.gatewayWebhooks }))
+    .use(opsRoutes(deps.ops))
+    .use(reconciliationRoutes(deps.reconciliation));
 }
 
 export type App = ReturnType<typeof createApp>;

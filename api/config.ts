@@ -71,6 +71,10 @@ export type ApiConfig = {
   /** Fixed dev key so the local stack prints the same key each start. Never set in production. */
   devMerchantKey: string | undefined;
   shutdownGraceMs: number;
+  /** STRIPE_WEBHOOK_SECRET (whsec_…): verifies POST /webhooks/stripe; unset refuses it. */
+  stripeWebhookSecret: string | undefined;
+  /** ADYEN_HMAC_KEY (hex): verifies POST /webhooks/adyen; unset refuses it. */
+  adyenHmacKey: string | undefined;
 };
 
 /**
@@ -162,5 +166,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     seedDevMerchant,
     devMerchantKey: devKey,
     shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 120_000 }),
+    stripeWebhookSecret: secret(env, "STRIPE_WEBHOOK_SECRET", /^whsec_[A-Za-z0-9]{8,128}$/, "a Stripe webhook signing secret (whsec_…)"),
+    adyenHmacKey: secret(env, "ADYEN_HMAC_KEY", /^(?:[0-9A-Fa-f]{2}){16,128}$/, "an Adyen HMAC key (hex, 32 to 256 digits)"),
   };
 }

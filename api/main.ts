@@ -14,6 +14,7 @@ import { purgeExpiredIdempotencyKeys } from "./idempotency/purge.ts";
 import { seedDevMerchant } from "./merchants/seed.ts";
 import { createLogger } from "./observability/logger.ts";
 import { createMetrics } from "./observability/metrics.ts";
+import { WEBHOOK_BODY_LIMIT_BYTES } from "./gateway-webhooks/routes.ts";
 import { buildApi } from "./wiring.ts";
 
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -57,7 +58,7 @@ const server = Bun.serve({
   hostname: config.host,
   port: config.port,
   // Bun's own cap is a backstop; the JSON parser answers 413 at bodyLimitBytes already.
-  maxRequestBodySize: config.bodyLimitBytes * 4,
+  maxRequestBodySize: Math.max(config.bodyLimitBytes * 4, WEBHOOK_BODY_LIMIT_BYTES),
   // The peer address feeds the per-client limits (X-Forwarded-For only from a trusted proxy).
   fetch: (request, srv) => handle(request, srv.requestIP(request)?.address),
 });

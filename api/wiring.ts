@@ -28,8 +28,12 @@ import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { createGroupCommitter } from "./payments/group-commit.ts";
 import { createPaymentsService, type PaymentsService } from "./payments/service.ts";
 import { createRefundsService } from "./refunds/service.ts";
+import { createRoutingService } from "./routing/service.ts";
 import { createEventsService } from "./events/service.ts";
 import { createWebhooksService } from "./webhooks/service.ts";
+import { createGatewayWebhooksService, verifiersFrom } from "./gateway-webhooks/service.ts";
+import type { ReconcileSources } from "../shared/reconcile/model.ts";
+import { loadReconcileSources } from "../shared/reconcile/sources.ts";
 
 /** At most ~100 wake-ups a second per instance: publication waits at most this long more. */
 const NOTIFY_MIN_INTERVAL_MS = 10;
@@ -42,10 +46,14 @@ export type ApiDeps = {
   config: Pick<ApiConfig, "bodyLimitBytes" | "createBatchMax" | "dbPoolMax" | "authCacheMs"> &
     Partial<Pick<ApiConfig, "createMaxInFlight" | "createLingerMs" | "opsApiKey" | "serviceName" | "readReplicaMaxLagMs" | "captureWindowHours"> & RateLimitConfig> &
     /** Webhook URLs: plain http and loopback addresses allowed (local receivers). Off unless given. */
-    Partial<Pick<ApiConfig, "devMode">>;
+    Partial<Pick<ApiConfig, "devMode">> &
+    /** The gateways' webhook secrets: without one, that gateway's webhooks are refused (404). */
+    Partial<Pick<ApiConfig, "stripeWebhookSecret" | "adyenHmacKey">>;
   metrics?: Metrics;
   /** Replaces the payments service (tests that need one that fails); the rest is wired as always. */
   payments?: PaymentsService;
+  /** The connectors' readers for /ops/reconciliation (tests); by default read from the environment per request. */
+  reconcileSources?: ReconcileSources;
   /** The limits' clock (tests); performance.now by default. */
   now?: () => number;
 };
@@ -109,6 +117,14 @@ export function buildApi(deps: ApiDeps) {
     refunds: createRefundsService({ primary: deps.primary, reads, run: runCommand }),
     webhooks: createWebhooksService({ primary: deps.primary, devMode: config.devMode ?? false }),
     events: createEventsService({ primary: deps.primary, reads }),
+    routing: createRoutingService({ primary: deps.primary }),
+    gatewayWebhooks: createGatewayWebhooksService({
+      primary: deps.primary,
+      verifiers: verifiersFrom(config),
+      logger: deps.logger,
+      notifyOutbox: createOutboxNotifier(deps.primary, Topics.paymentsResults, (err) => deps.logger.warn({ err }, "outbox notify failed; the relay's poll will pick the rows up"), NOTIFY_MIN_INTERVAL_MS),
+      onNotice: (connector, outcome) => metrics.gatewayWebhooks.inc({ connector, outcome }),
+    }),
     authenticate: createAuthenticator({ sql: deps.primary, cacheMs: config.authCacheMs }),
     logger: deps.logger,
     metrics,
@@ -119,6 +135,12 @@ export function buildApi(deps: ApiDeps) {
       store: deadLetterStore(deps.primary),
       opsApiKey: config.opsApiKey,
       bodyLimitBytes: config.bodyLimitBytes,
+      onUnauthorized: (request) => limits.authFailed(request),
+    },
+    reconciliation: {
+      sql: deps.primary,
+      sources: deps.reconcileSources ?? (() => loadReconcileSources(process.env)),
+      opsApiKey: config.opsApiKey,
       onUnauthorized: (request) => limits.authFailed(request),
     },
     instance: config.serviceName,

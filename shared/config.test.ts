@@ -28,6 +28,8 @@ describe("loadStackEnv", () => {
       API_PORTS: [13001, 13002],
       STRIPE_SIM_PORT: 12111,
       STRIPE_API_BASE: "http://127.0.0.1:12111",
+      ADYEN_SIM_PORT: 12112,
+      ADYEN_API_BASE: "http://127.0.0.1:12112",
       METRICS_PORTS: { "outbox-relay": 9470, "payment-worker": 9471, "notification-worker": 9472, "dlq-consumer": 9473 },
     });
   });

@@ -39,6 +39,10 @@ export const StackEnv = Type.Object({
   STRIPE_SIM_PORT: Port,
   /** What the stack passes to its payment worker as STRIPE_API_BASE: the simulator unless set; empty means Stripe itself. */
   STRIPE_API_BASE: Type.String(),
+  /** The simulator in Adyen mode (SIM_GATEWAY=adyen). */
+  ADYEN_SIM_PORT: Port,
+  /** What the stack passes to its workers as ADYEN_API_BASE: the Adyen-mode simulator unless set; empty means Adyen's test environment. */
+  ADYEN_API_BASE: Type.String(),
   /** /metrics (and /health/live) of each stream service, by service name. */
   METRICS_PORTS: Type.Record(Type.String(), Port),
 });
@@ -51,15 +55,15 @@ const BROKER = /^(?:[A-Za-z_]+:\/\/)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1
 const isPort = (s: string) => /^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65535;
 
 /**
- * Where the local stack points its payment worker. Unset: the simulator. Set, even to
- * empty (which the payment worker reads as Stripe itself), it is passed on unchanged.
+ * Where the local stack points its workers' connectors. Unset: the simulator. Set, even to
+ * empty (which the workers read as Stripe itself, or Adyen's test environment), it is passed on unchanged.
  * The stack always gives it to the worker explicitly (infra/stack, compose.yaml), so the
  * worker's own default (Stripe) never applies there; tests and chaos tooling read this
  * field as the simulator's base URL.
  */
-function stripeApiBase(env: Env, simPort: number): string {
-  if (env.STRIPE_API_BASE === undefined) return `http://127.0.0.1:${simPort}`;
-  return given(env, "STRIPE_API_BASE") === undefined ? "" : url(env, "STRIPE_API_BASE", "", HTTP_SCHEMES);
+function gatewayApiBase(env: Env, name: "STRIPE_API_BASE" | "ADYEN_API_BASE", simPort: number): string {
+  if (env[name] === undefined) return `http://127.0.0.1:${simPort}`;
+  return given(env, name) === undefined ? "" : url(env, name, "", HTTP_SCHEMES);
 }
 
 /** Reads and checks the stack endpoints; throws a ConfigError naming the bad variable. */
@@ -72,6 +76,7 @@ export function loadStackEnv(env: Env = process.env): StackEnv {
   const mailpit = port(env, "MAILPIT_PORT", 18025);
   const https = port(env, "HTTPS_PORT", 8443);
   const simPort = port(env, "STRIPE_SIM_PORT", 12111);
+  const adyenSimPort = port(env, "ADYEN_SIM_PORT", 12112);
   const cfg: StackEnv = {
     PG_PRIMARY_PORT: pgPrimary,
     PG_REPLICA_PORT: pgReplica,
@@ -93,7 +98,9 @@ export function loadStackEnv(env: Env = process.env): StackEnv {
     PUBLIC_URL: url(env, "PUBLIC_URL", `https://localhost:${https}`, HTTP_SCHEMES),
     API_PORTS: list(env, "API_PORTS", ["13001", "13002"], isPort, "port numbers").map(Number),
     STRIPE_SIM_PORT: simPort,
-    STRIPE_API_BASE: stripeApiBase(env, simPort),
+    STRIPE_API_BASE: gatewayApiBase(env, "STRIPE_API_BASE", simPort),
+    ADYEN_SIM_PORT: adyenSimPort,
+    ADYEN_API_BASE: gatewayApiBase(env, "ADYEN_API_BASE", adyenSimPort),
     METRICS_PORTS: {
       "outbox-relay": port(env, "OUTBOX_RELAY_METRICS_PORT", 9470),
       "payment-worker": port(env, "PAYMENT_WORKER_METRICS_PORT", 9471),

@@ -16,7 +16,7 @@ export const cardRejected = (param: string) =>
     param,
   );
 
-async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
+export async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
   const header = request.headers.get("content-length");
   const declared = Number(header);
   if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit);

@@ -13,6 +13,7 @@ export type Metrics = {
   replicaLag: Gauge<never>;
   replicaFallbacks: Counter<"reason">;
   rateLimited: Counter<"limit">;
+  gatewayWebhooks: Counter<"connector" | "outcome">;
 };
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -54,6 +55,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "http_rate_limited_total",
       help: "Requests answered 429, by limit (merchant_key, auth_failures)",
       labelNames: ["limit"],
+      registers: [registry],
+    }),
+    gatewayWebhooks: new Counter({
+      name: "gateway_webhooks_total",
+      help: "Gateway webhook events received, by connector and what they did (settled, already, duplicate, pending, ignored, or an anomaly: unknown_payment, unknown_command, other_connector, mismatch, contradicts)",
+      labelNames: ["connector", "outcome"],
       registers: [registry],
     }),
   };

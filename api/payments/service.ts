@@ -84,6 +84,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
         customer_name: b.customer.name ?? null,
         description: b.description ?? null,
         metadata: b.metadata ?? {},
+        connector: null,
         decline_code: null,
         last_error: null,
         created_at: created,

@@ -7,6 +7,7 @@
 import type { Sql, TransactionSql } from "../db/client.ts";
 import type { PaymentResult } from "../events.ts";
 import type { EventType } from "../merchant-events/catalogue.ts";
+import { finishAttempt } from "./attempts.ts";
 import { emit } from "./emit.ts";
 
 export type ChargeOutcome =
@@ -17,10 +18,13 @@ export type ChargeOutcome =
 const STATUS = { approved: "APPROVED", authorized: "AUTHORIZED", denied: "DENIED" } as const;
 const EVENT: Record<ChargeOutcome["kind"], EventType> = { approved: "payment.approved", authorized: "payment.authorized", denied: "payment.denied" };
 
-/** Returns true when this call decided the payment (false: it was already decided). */
+/**
+ * Returns true when this call decided the payment (false: it was already decided, or it is
+ * held at another connector than the one that answered).
+ */
 export async function settleCharge(
   sql: Sql,
-  p: { paymentId: string; outcome: ChargeOutcome; intentId: string | null; correlationId?: string; decidedAt?: Date },
+  p: { paymentId: string; outcome: ChargeOutcome; connector: string; intentId: string | null; correlationId?: string; decidedAt?: Date },
 ): Promise<boolean> {
   const status = STATUS[p.outcome.kind];
   const decidedAt = (p.decidedAt ?? new Date()).toISOString();
@@ -29,12 +33,13 @@ export async function settleCharge(
     const [row] = await tx<{ merchant_id: string; amount: number }[]>`
       UPDATE payments
          SET status = ${status}, decline_code = ${declineCode}, gateway_ref = ${p.outcome.gatewayRef},
-             gateway_intent_id = coalesce(${p.intentId}, gateway_intent_id),
+             gateway_intent_id = coalesce(${p.intentId}, gateway_intent_id), connector = coalesce(connector, ${p.connector}),
              amount_captured = CASE WHEN ${status} = 'APPROVED' THEN amount ELSE 0 END,
              decided_at = ${decidedAt}, updated_at = ${decidedAt}, last_error = NULL
-       WHERE id = ${p.paymentId} AND status = 'PENDING'
+       WHERE id = ${p.paymentId} AND status = 'PENDING' AND (connector IS NULL OR connector = ${p.connector})
    RETURNING merchant_id, amount`;
     if (!row) return false;
+    await finishAttempt(tx as TransactionSql, p.paymentId, p.connector, status.toLowerCase());
     const result: PaymentResult = {
       v: 1,
       paymentId: p.paymentId,

@@ -72,19 +72,27 @@ export async function enqueueCommand(
   await tx`
     INSERT INTO payment_commands (id, payment_id, merchant_id, kind, amount, refund_id, requested_by)
     VALUES (${id}, ${c.paymentId}, ${c.merchantId}, ${c.kind}, ${c.amount ?? null}, ${c.refundId ?? null}, ${c.requestedBy ?? "merchant"})`;
+  await publishCommand(tx, { id, kind: c.kind, paymentId: c.paymentId, merchantId: c.merchantId, amount: c.amount ?? null, refundId: c.refundId ?? null }, c.correlationId ? { [Headers.correlationId]: c.correlationId } : {});
+  return id;
+}
+
+/** The command's record for the command worker, in the outbox (on acceptance, and again by the status sync). */
+export async function publishCommand(
+  tx: TransactionSql,
+  c: { id: string; kind: PaymentCommand["kind"]; paymentId: string; merchantId: string; amount: number | null; refundId: string | null },
+  headers: Record<string, string>,
+): Promise<void> {
   const record: PaymentCommand = {
     v: 1,
-    commandId: id,
+    commandId: c.id,
     kind: c.kind,
     paymentId: c.paymentId,
     merchantId: c.merchantId,
-    ...(c.amount !== undefined ? { amount: c.amount } : {}),
+    ...(c.amount !== null ? { amount: c.amount } : {}),
     ...(c.refundId ? { refundId: c.refundId } : {}),
     requestedAt: new Date().toISOString(),
   };
-  const headers = c.correlationId ? { [Headers.correlationId]: c.correlationId } : {};
   await tx`INSERT INTO outbox (topic, key, payload, headers) VALUES (${Topics.paymentsCommands}, ${c.paymentId}, ${tx.json(record)}, ${tx.json(headers)})`;
-  return id;
 }
 
 export async function loadCommand(tx: TransactionSql, id: string): Promise<CommandRow | undefined> {
@@ -107,5 +115,17 @@ export async function noteCommandFailure(sql: Sql, c: { id: string; refund_id: s
   await sql.begin(async (tx) => {
     await tx`UPDATE payment_commands SET last_error = ${why} WHERE id = ${c.id} AND state = 'pending'`;
     if (c.refund_id) await tx`UPDATE refunds SET last_error = ${why}, updated_at = now() WHERE id = ${c.refund_id} AND status = 'pending'`;
+  });
+}
+
+/**
+ * The gateway received an asynchronous command (an Adyen modification) under `gatewayRef`:
+ * its outcome comes by webhook (webhooks/), so nothing is sent again meanwhile.
+ */
+export async function awaitGatewayWebhook(sql: Sql, c: { id: string; refund_id: string | null }, gatewayRef: string): Promise<void> {
+  const why = "received by the gateway; its outcome comes by webhook";
+  await sql.begin(async (tx) => {
+    await tx`UPDATE payment_commands SET gateway_ref = coalesce(gateway_ref, ${gatewayRef}), last_error = ${why} WHERE id = ${c.id} AND state = 'pending'`;
+    if (c.refund_id) await tx`UPDATE refunds SET gateway_refund_id = coalesce(gateway_refund_id, ${gatewayRef}), updated_at = now() WHERE id = ${c.refund_id} AND status = 'pending'`;
   });
 }

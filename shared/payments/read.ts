@@ -7,6 +7,7 @@
 import type { Sql, TransactionSql } from "../db/client.ts";
 import type { PaymentStatus } from "../events.ts";
 import {
+  type AttemptResource,
   PAYMENT_COLUMNS,
   REFUND_COLUMNS,
   toPaymentResource,
@@ -20,20 +21,24 @@ import {
 
 type Db = Sql | TransactionSql;
 type JsonRefund = Omit<RefundRow, "created_at" | "updated_at" | "decided_at"> & { created_at: string; updated_at: string; decided_at: string | null };
-type Joined = PaymentRow & { refunds: JsonRefund[]; pending_command: PendingCommand };
+type Joined = PaymentRow & { refunds: JsonRefund[]; pending_command: PendingCommand; attempts: AttemptResource[] };
 
 const WITH_CHILDREN = `
   SELECT ${PAYMENT_COLUMNS},
          coalesce((SELECT json_agg(r ORDER BY r.id DESC) FROM (SELECT ${REFUND_COLUMNS} FROM refunds WHERE refunds.payment_id = payments.id) r), '[]') AS refunds,
          (SELECT json_build_object('id', c.id, 'kind', c.kind, 'amount', c.amount) FROM payment_commands c
-           WHERE c.payment_id = payments.id AND c.state = 'pending' AND c.kind IN ('capture', 'cancel')) AS pending_command
+           WHERE c.payment_id = payments.id AND c.state = 'pending' AND c.kind IN ('capture', 'cancel')) AS pending_command,
+         coalesce((SELECT json_agg(json_build_object('connector', a.connector, 'reason', a.reason, 'outcome', a.outcome,
+                                                     'started_at', to_char(a.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                     'finished_at', to_char(a.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY a.seq)
+                     FROM payment_attempts a WHERE a.payment_id = payments.id), '[]') AS attempts
     FROM payments`;
 
 const date = (s: string | null) => (s === null ? null : new Date(s));
 
 function resourceOf(row: Joined): PaymentResource {
   const refunds: RefundRow[] = row.refunds.map((r) => ({ ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at), decided_at: date(r.decided_at) }));
-  return toPaymentResource(row, refunds, row.pending_command);
+  return toPaymentResource(row, refunds, row.pending_command, row.attempts);
 }
 
 /** One payment; `merchantId` scopes it (omit only in workers, which act for every merchant). */

@@ -31,6 +31,18 @@ export const RefundResource = Type.Object({
 });
 export type RefundResource = Static<typeof RefundResource>;
 
+export const AttemptResource = Type.Object(
+  {
+    connector: Type.String({ description: "The connector (gateway) this attempt went to: stripe or adyen." }),
+    reason: Type.String({ description: "Why: route (the merchant's routing or the default), split (a volume split), fallback (the first connector's circuit was open), failover (the previous connector did not process it)." }),
+    outcome: Nullable(Type.String({ description: "approved, authorized, denied, or why it moved on (not processed: …); null while under way." })),
+    started_at: Type.String({ format: "date-time" }),
+    finished_at: Nullable(Type.String({ format: "date-time" })),
+  },
+  { description: "One attempt at one connector." },
+);
+export type AttemptResource = Static<typeof AttemptResource>;
+
 /**
  * The customer as stored. Responses are checked against their schema, and a payment
  * stored before an input rule was tightened must still read back, so this describes
@@ -57,6 +69,8 @@ export const PaymentResource = Type.Object({
   customer: StoredCustomer,
   description: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.String()),
+  connector: Nullable(Type.String({ description: "The connector that holds the payment; null until its first attempt." })),
+  attempts: Type.Array(AttemptResource, { description: "Each attempt at a connector, oldest first." }),
   decline_code: Nullable(Type.String({ description: "Set when status is DENIED." })),
   last_error: Nullable(Type.String({ description: "Why a PENDING payment is stuck (e.g. parked in the dead-letter queue)." })),
   created_at: Type.String({ format: "date-time" }),
@@ -81,6 +95,7 @@ export type PaymentRow = {
   customer_name: string | null;
   description: string | null;
   metadata: Record<string, string>;
+  connector: string | null;
   decline_code: string | null;
   last_error: string | null;
   created_at: Date;
@@ -89,7 +104,7 @@ export type PaymentRow = {
 };
 
 export const PAYMENT_COLUMNS = `id, merchant_id, status, amount, currency, payment_method, capture_method, capture_before,
-  amount_captured, amount_refunded, customer_email, customer_name, description, metadata, decline_code, last_error,
+  amount_captured, amount_refunded, customer_email, customer_name, description, metadata, connector, decline_code, last_error,
   created_at, updated_at, decided_at`;
 
 export type RefundRow = {
@@ -127,8 +142,8 @@ export function toRefundResource(r: RefundRow): RefundResource {
   };
 }
 
-/** `refunds` newest first; `pending` is the capture or cancel in flight, if any. */
-export function toPaymentResource(r: PaymentRow, refunds: readonly RefundRow[] = [], pending: PendingCommand = null): PaymentResource {
+/** `refunds` newest first, `attempts` oldest first; `pending` is the capture or cancel in flight, if any. */
+export function toPaymentResource(r: PaymentRow, refunds: readonly RefundRow[] = [], pending: PendingCommand = null, attempts: readonly AttemptResource[] = []): PaymentResource {
   return {
     id: r.id,
     object: "payment",
@@ -146,6 +161,8 @@ export function toPaymentResource(r: PaymentRow, refunds: readonly RefundRow[] =
     customer: r.customer_name === null ? { email: r.customer_email } : { email: r.customer_email, name: r.customer_name },
     description: r.description,
     metadata: r.metadata,
+    connector: r.connector,
+    attempts: [...attempts],
     decline_code: r.decline_code,
     last_error: r.status === "PENDING" ? r.last_error : null,
     created_at: r.created_at.toISOString(),

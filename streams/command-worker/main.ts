@@ -1,7 +1,8 @@
 /**
  * Command worker process (Node 24): `node streams/command-worker/main.ts`. Carries out the
- * captures, cancels and refunds on payments.commands, and sweeps held payments past their
- * capture_before into cancel commands. Settings: ./config.ts.
+ * captures, cancels and refunds on payments.commands, sweeps held payments past their
+ * capture_before into cancel commands, and runs the status sync (shared/payments/sync.ts),
+ * which hands payments and commands left non-final back to their workers. Settings: ./config.ts.
  */
 import { MongoClient } from "mongodb";
 import { Counter } from "prom-client";
@@ -12,15 +13,16 @@ import { createOutboxNotifier } from "../../shared/db/outbox.ts";
 import { configOrExit } from "../../shared/env.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { expireAuthorizations } from "../../shared/payments/capture.ts";
+import { syncStale } from "../../shared/payments/sync.ts";
 import { Topics } from "../../shared/topics.ts";
-import { auditCollections, auditWriter } from "../connectors/audit.ts";
-import { createStripeGateway } from "../connectors/stripe/gateway.ts";
+import { auditCollections, auditWriter } from "../../shared/connectors/audit.ts";
+import { loadConnectors } from "../../shared/connectors/registry.ts";
 import { defaultRetryPolicy, runWorker } from "../engine/index.ts";
 import { kafkaConnect } from "../kafka/runtime.ts";
 import { loadCommandWorkerConfig } from "./config.ts";
 import { commandWorker } from "./worker.ts";
 
-const { env, cfg } = configOrExit("command-worker", () => ({ env: loadStackEnv(), cfg: loadCommandWorkerConfig() }));
+const { env, cfg, connectors } = configOrExit("command-worker", () => ({ env: loadStackEnv(), cfg: loadCommandWorkerConfig(), connectors: loadConnectors() }));
 const log = createLogger(cfg.serviceName, cfg.logLevel);
 
 const sql = createDb({ url: env.DATABASE_URL, max: cfg.dbPoolMax, applicationName: cfg.serviceName });
@@ -30,10 +32,11 @@ const audit = await auditCollections(mongo.db());
 
 const outcomes = new Counter({ name: "payment_commands_total", help: "Commands carried out, by kind and gateway outcome", labelNames: ["kind", "outcome"], registers: [] });
 const expired = new Counter({ name: "payment_authorizations_expired_total", help: "Held payments past capture_before given a cancel command", registers: [] });
+const synced = new Counter({ name: "status_sync_handed_back_total", help: "Stale payments and commands handed back to their worker by the status sync, by kind", labelNames: ["kind"], registers: [] });
 const running = await runWorker(
   commandWorker({
     sql,
-    gateway: createStripeGateway({ secretKey: cfg.stripeSecretKey, ...(cfg.stripeApiBase ? { apiBase: cfg.stripeApiBase } : {}), timeoutMs: cfg.stripeTimeoutMs }),
+    connectors: connectors.byName,
     writeAudit: auditWriter(audit, (err, attempt) => log.warn({ err, attempt }, "audit store write failed; retrying")),
     notifyOutbox: createOutboxNotifier(sql, Topics.paymentsResults, (err) => log.warn({ err }, "outbox notify failed")),
     log,
@@ -48,6 +51,7 @@ const running = await runWorker(
 );
 running.registry.registerMetric(outcomes);
 running.registry.registerMetric(expired);
+running.registry.registerMetric(synced);
 
 // The sweep writes cancel commands through the outbox like the API does; several workers may sweep (SKIP LOCKED).
 const wakeRelay = createOutboxNotifier(sql, Topics.paymentsCommands, (err) => log.warn({ err }, "outbox notify failed"));
@@ -61,16 +65,31 @@ const sweep = setInterval(() => {
     })
     .catch((err: unknown) => log.warn({ err }, "expiry sweep failed; next interval"));
 }, cfg.expirySweepMs);
-log.info({ gateway: cfg.stripeApiBase ?? "stripe", metricsPort: running.metrics.port, expirySweepMs: cfg.expirySweepMs }, "command worker started");
+const wakePayments = createOutboxNotifier(sql, Topics.paymentsCreated, (err) => log.warn({ err }, "outbox notify failed"));
+const sync = setInterval(() => {
+  syncStale(sql, { ...cfg.sync, limit: 200 })
+    .then(({ payments, commands }) => {
+      if (payments + commands === 0) return;
+      synced.inc({ kind: "payment" }, payments);
+      synced.inc({ kind: "command" }, commands);
+      if (payments > 0) wakePayments();
+      if (commands > 0) wakeRelay();
+      log.warn({ payments, commands }, "status sync: stale payments and commands handed back to their workers, which ask the connector first");
+    })
+    .catch((err: unknown) => log.warn({ err }, "status sync failed; next interval"));
+}, cfg.sync.intervalMs);
+log.info({ connectors: connectors.describe, metricsPort: running.metrics.port, expirySweepMs: cfg.expirySweepMs }, "command worker started");
 
 running.done.then(
   async () => {
     clearInterval(sweep);
+    clearInterval(sync);
     await Promise.all([sql.end({ timeout: 5 }), mongo.close()]);
     process.exit(0);
   },
   async (err: unknown) => {
     clearInterval(sweep);
+    clearInterval(sync);
     log.error({ err }, "command worker failed");
     await Promise.all([sql.end({ timeout: 5 }), mongo.close()]).catch(() => {});
     process.exit(1);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../shared/config.ts";
-import { SIMULATOR_SECRET_KEY } from "../connectors/stripe/config.ts";
+import { SIMULATOR_SECRET_KEY } from "../../shared/connectors/stripe/config.ts";
 import { loadPaymentWorkerConfig } from "./config.ts";
 
 const SIM = { STRIPE_API_BASE: "http://127.0.0.1:12111" };
@@ -31,6 +31,8 @@ describe("payment worker config", () => {
       metricsPort: 9471,
       metricsHost: "127.0.0.1",
       logLevel: "info",
+      routingCacheMs: 5_000,
+      breaker: { failures: 5, coolOffMs: 30_000, windowMs: 60_000 },
     });
   });
 

@@ -1,11 +1,12 @@
 /**
  * Payment worker settings, checked at start-up (a bad value names its variable).
  *
- * The gateway's settings (STRIPE_API_BASE, STRIPE_SECRET_KEY, STRIPE_TIMEOUT_MS) are read by
- * connectors/stripe/config.ts, shared with the command worker.
+ * The connectors' settings (STRIPE_*, ADYEN_*, ROUTING_DEFAULT) are read by
+ * shared/connectors/registry.ts, shared with the command worker; Stripe's are checked here too.
  */
 import { host, int, KAFKA_NAME, logLevel, optionalText, port, SERVICE_NAME, text, type Env, type LogLevel } from "../../shared/env.ts";
-import { loadStripeSettings, type StripeSettings } from "../connectors/stripe/config.ts";
+import { loadBreakerConfig, type BreakerConfig } from "../../shared/connectors/breaker.ts";
+import { loadStripeSettings, type StripeSettings } from "../../shared/connectors/stripe/config.ts";
 
 export type PaymentWorkerConfig = StripeSettings & {
   /** Postgres application_name and Kafka client id. */
@@ -22,6 +23,10 @@ export type PaymentWorkerConfig = StripeSettings & {
   /** METRICS_HOST: checked here, but read by the engine's metrics server itself (runWorker takes no host). */
   readonly metricsHost: string;
   readonly logLevel: LogLevel;
+  /** How long a merchant's routing rules are cached: a change reaches the worker within this. */
+  readonly routingCacheMs: number;
+  /** The connectors' circuit breakers (BREAKER_*). */
+  readonly breaker: BreakerConfig;
 };
 
 export function loadPaymentWorkerConfig(env: Env = process.env): PaymentWorkerConfig {
@@ -37,5 +42,7 @@ export function loadPaymentWorkerConfig(env: Env = process.env): PaymentWorkerCo
     metricsPort: port(env, "METRICS_PORT", 9471, { allowZero: true }),
     metricsHost: host(env, "METRICS_HOST", "127.0.0.1"),
     logLevel: logLevel(env),
+    routingCacheMs: int(env, "ROUTING_CACHE_MS", 5_000, { min: 0, max: 600_000 }),
+    breaker: loadBreakerConfig(env),
   };
 }

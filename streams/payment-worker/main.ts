@@ -1,8 +1,9 @@
 /**
  * Payment worker process (Node 24): `node streams/payment-worker/main.ts`.
- * Talks to the gateway at STRIPE_API_BASE (the simulator; the stack always sets it), to
- * Stripe itself when it is unset or empty (then STRIPE_SECRET_KEY must be an sk_test_ key).
- * Settings: ./config.ts.
+ * Its connectors (shared/connectors/registry.ts): Stripe at STRIPE_API_BASE (the simulator;
+ * the stack always sets it), or Stripe itself when it is unset or empty (then
+ * STRIPE_SECRET_KEY must be an sk_test_ key); Adyen when ADYEN_API_BASE or ADYEN_API_KEY
+ * is given. Each payment goes where its merchant's routing rules say. Settings: ./config.ts.
  */
 import { MongoClient } from "mongodb";
 import { Counter } from "prom-client";
@@ -15,16 +16,16 @@ import { createLogger } from "../../shared/logger.ts";
 import { Topics } from "../../shared/topics.ts";
 import { defaultRetryPolicy, runWorker } from "../engine/index.ts";
 import { kafkaConnect } from "../kafka/runtime.ts";
-import { auditCollections, auditWriter } from "../connectors/audit.ts";
-import { createStripeGateway } from "../connectors/stripe/gateway.ts";
+import { auditCollections, auditWriter } from "../../shared/connectors/audit.ts";
+import { createBreakers, createCircuitStateGauge } from "../../shared/connectors/breaker.ts";
+import { loadConnectors } from "../../shared/connectors/registry.ts";
 import { loadPaymentWorkerConfig } from "./config.ts";
+import { rulesRouteFor } from "./route.ts";
 import { paymentWorker } from "./worker.ts";
 
-const { env, cfg } = configOrExit("payment-worker", () => ({ env: loadStackEnv(), cfg: loadPaymentWorkerConfig() }));
+const { env, cfg, connectors } = configOrExit("payment-worker", () => ({ env: loadStackEnv(), cfg: loadPaymentWorkerConfig(), connectors: loadConnectors() }));
 const name = cfg.serviceName;
 const log = createLogger(name, cfg.logLevel);
-const secretKey = cfg.stripeSecretKey;
-const apiBase = cfg.stripeApiBase;
 
 const sql = createDb({ url: env.DATABASE_URL, max: cfg.dbPoolMax, applicationName: name });
 await migrate(sql);
@@ -32,17 +33,23 @@ const mongo = new MongoClient(env.MONGO_URL, { serverSelectionTimeoutMS: 5_000 }
 const audit = await auditCollections(mongo.db());
 
 // Registered with the worker's registry once it exists (below).
-const decisions = new Counter({ name: "payment_decisions_total", help: "Gateway outcomes by kind", labelNames: ["outcome"], registers: [] });
+const decisions = new Counter({ name: "payment_decisions_total", help: "Gateway outcomes by kind and connector", labelNames: ["outcome", "connector"], registers: [] });
+const breakers = createBreakers({
+  ...cfg.breaker,
+  onChange: (connector, to, from) => log[to === "open" ? "warn" : "info"]({ connector, from, to }, `circuit ${to}`),
+});
 const running = await runWorker(
   paymentWorker({
     sql,
-    gateway: createStripeGateway({ secretKey, ...(apiBase ? { apiBase } : {}), timeoutMs: cfg.stripeTimeoutMs }),
+    connectors: connectors.byName,
+    routeFor: rulesRouteFor({ sql, defaults: connectors.defaults, ttlMs: cfg.routingCacheMs }),
+    health: breakers,
     writeAudit: auditWriter(audit, (err, attempt) => log.warn({ err, attempt }, "audit store write failed; retrying")),
     // Stripe's search trails its writes by up to about a minute; the simulator's does not.
     searchLagMs: cfg.searchLagMs,
     notifyOutbox: createOutboxNotifier(sql, Topics.paymentsResults, (err) => log.warn({ err: String(err) }, "outbox notify failed")),
     log,
-    onDecision: (kind) => decisions.inc({ outcome: kind }),
+    onDecision: (kind, connector) => decisions.inc({ outcome: kind, connector }),
   }),
   {
     connect: kafkaConnect({ brokers: env.KAFKA_BROKERS, clientId: name, partitions: env.KAFKA_PARTITIONS, extraTopics: [Topics.paymentsResults] }),
@@ -59,7 +66,8 @@ const running = await runWorker(
   },
 );
 running.registry.registerMetric(decisions);
-log.info({ gateway: apiBase ?? "stripe", metricsPort: running.metrics.port }, "payment worker started");
+createCircuitStateGauge(running.registry, breakers);
+log.info({ connectors: connectors.describe, routingDefault: connectors.defaults, metricsPort: running.metrics.port }, "payment worker started");
 
 running.done.then(
   async () => {

@@ -14,6 +14,9 @@ export type PaymentRow = {
   currency: string;
   payment_method: string;
   capture_method: "automatic" | "manual";
+  /** The connector the payment is assigned to (route.ts); null until its first attempt. */
+  connector: string | null;
+  /** Its ref at that connector (a PaymentIntent id, a pspReference), once known. */
   gateway_intent_id: string | null;
   /** 0: the idempotency key is the payment id; n: `<payment id>:k<n>` (see plan.ts). */
   gateway_key_seq: number;
@@ -23,7 +26,7 @@ export type PaymentRow = {
 
 export async function loadPayment(sql: Sql, paymentId: string): Promise<PaymentRow | null> {
   const [row] = await sql<PaymentRow[]>`
-    SELECT id, merchant_id, status, amount, currency, payment_method, capture_method, gateway_intent_id, gateway_key_seq, last_error, created_at
+    SELECT id, merchant_id, status, amount, currency, payment_method, capture_method, connector, gateway_intent_id, gateway_key_seq, last_error, created_at
       FROM payments WHERE id = ${paymentId}`;
   return row ?? null;
 }

@@ -11,6 +11,7 @@ const row = (over: Partial<PaymentRow> = {}): PaymentRow => ({
   currency: "EUR",
   payment_method: "pm_card_visa",
   capture_method: "automatic",
+  connector: "stripe",
   gateway_intent_id: null,
   gateway_key_seq: 0,
   last_error: null,
@@ -26,7 +27,7 @@ describe("which gateway call comes first", () => {
   });
 
   test("a known intent is retrieved, whatever else is true", () => {
-    expect(firstCall(row({ gateway_intent_id: "pi_1" }), { attempt: 5, replay: true, firstFailureAt: NOW - 1 }, NOW)).toEqual({ op: "retrieve", intentId: "pi_1" });
+    expect(firstCall(row({ gateway_intent_id: "pi_1" }), { attempt: 5, replay: true, firstFailureAt: NOW - 1 }, NOW)).toMatchObject({ op: "retrieve", ref: "pi_1" });
   });
 
   test.each([
@@ -36,7 +37,13 @@ describe("which gateway call comes first", () => {
     ["a minted key", row({ gateway_key_seq: 1 }), first],
     ["a payment whose key the gateway may have forgotten", row({ created_at: new Date(NOW - KEY_TRUST_MS - 1) }), first],
   ] as const)("%s looks the payment up before any create", (_, r, a) => {
-    expect(firstCall(r, a, NOW)).toEqual({ op: "search", paymentId: r.id });
+    expect(firstCall(r, a, NOW)).toMatchObject({ op: "search", paymentId: r.id, idempotencyKey: idempotencyKeyOf(r), charge: { amount: 4200 } });
+  });
+
+  test("a connector that keeps keys longer (Adyen: 31 days) trusts a week-old payment's key", () => {
+    const weekOld = row({ created_at: new Date(NOW - 7 * 24 * 3600_000) });
+    expect(firstCall(weekOld, first, NOW, { keyWindowMs: 31 * 24 * 3600_000 }).op).toBe("create");
+    expect(firstCall(weekOld, first, NOW, { keyWindowMs: 24 * 3600_000 }).op).toBe("search");
   });
 
   test("a payment younger than the key window may create after a failed look-up; an older one may not", () => {

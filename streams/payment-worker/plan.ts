@@ -17,14 +17,19 @@
  * - a look-up that fails (a timeout, a 5xx) says nothing; a young payment's create may
  *   still go out, since its key replays (keyStillReplays), an old one's may not.
  */
-import type { Call, Charge } from "../connectors/types.ts";
+import type { Call, Charge, Connector } from "../../shared/connectors/types.ts";
 import type { PaymentRow } from "./payment-row.ts";
 
+/** The margin taken off a gateway's key window, for clocks and for the time between create and call. */
+const KEY_MARGIN_MS = 60 * 60 * 1000;
+
 /**
- * A payment this old may have had its key forgotten by the gateway (24 h), so its first
- * call is a look-up even on a first delivery (an offset reset, a new consumer group, a
- * restored backup). An hour of margin for clocks and for the time between create and call.
+ * A payment this old may have had its key forgotten by the gateway (Stripe: 24 h), so its
+ * first call is a look-up even on a first delivery (an offset reset, a new consumer group,
+ * a restored backup).
  */
+export const keyTrustMs = (c: Pick<Connector, "keyWindowMs">): number => c.keyWindowMs - KEY_MARGIN_MS;
+/** Stripe's: 23 hours. */
 export const KEY_TRUST_MS = 23 * 60 * 60 * 1000;
 
 export type Attempt = {
@@ -53,17 +58,24 @@ export const chargeOf = (row: PaymentRow): Charge => ({
  * payment is younger than KEY_TRUST_MS the gateway still holds its current key: a create
  * with it either runs for the first time or replays the first answer, and never charges anew.
  */
-export const keyStillReplays = (row: PaymentRow, now: number): boolean => now - row.created_at.getTime() <= KEY_TRUST_MS;
+export const keyStillReplays = (row: PaymentRow, now: number, trustMs = KEY_TRUST_MS): boolean => now - row.created_at.getTime() <= trustMs;
 
-export function mayHaveReachedGateway(row: PaymentRow, a: Attempt, now: number): boolean {
-  return a.attempt > 1 || a.replay || row.last_error !== null || row.gateway_key_seq > 0 || !keyStillReplays(row, now);
+export function mayHaveReachedGateway(row: PaymentRow, a: Attempt, now: number, trustMs = KEY_TRUST_MS): boolean {
+  return a.attempt > 1 || a.replay || row.last_error !== null || row.gateway_key_seq > 0 || !keyStillReplays(row, now, trustMs);
 }
 
-/** The first gateway call for a pending payment. */
-export function firstCall(row: PaymentRow, a: Attempt, now: number): Call {
-  if (row.gateway_intent_id !== null) return { op: "retrieve", intentId: row.gateway_intent_id };
-  if (mayHaveReachedGateway(row, a, now)) return { op: "search", paymentId: row.id };
-  return { op: "create", idempotencyKey: idempotencyKeyOf(row), charge: chargeOf(row) };
+/**
+ * The first call to the connector for a pending payment: a retrieve by its ref when known, a
+ * find by our payment id when an earlier attempt may have reached the connector, else the
+ * create. A connector that cannot look up (`replay`, Adyen) answers both with the same
+ * request again under the same key, which returns the first answer.
+ */
+export function firstCall(row: PaymentRow, a: Attempt, now: number, connector: Pick<Connector, "keyWindowMs"> = { keyWindowMs: KEY_TRUST_MS + KEY_MARGIN_MS }): Call {
+  const idempotencyKey = idempotencyKeyOf(row);
+  const charge = chargeOf(row);
+  if (row.gateway_intent_id !== null) return { op: "retrieve", ref: row.gateway_intent_id, charge, idempotencyKey };
+  if (mayHaveReachedGateway(row, a, now, keyTrustMs(connector))) return { op: "search", paymentId: row.id, charge, idempotencyKey };
+  return { op: "create", idempotencyKey, charge };
 }
 
 /**

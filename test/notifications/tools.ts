@@ -160,7 +160,7 @@ export function produceResults(topic: string, results: PaymentResult[], headers:
 export type Proc = { child: ChildProcess; logFile: string; logs: () => Record<string, unknown>[] };
 
 /** Starts a Node service (`streams/<name>/main.ts`) with its stdout/stderr in a file that survives SIGKILL. */
-export function startService(name: "notification-worker" | "dlq-consumer" | "outbox-relay", env: Record<string, string>, logFile = join(tmpdir(), `${uniqueName(name)}.log`)): Proc {
+export function startService(name: "notification-worker" | "dlq-consumer" | "outbox-relay" | "command-worker", env: Record<string, string>, logFile = join(tmpdir(), `${uniqueName(name)}.log`)): Proc {
   const fd = openSync(logFile, "a");
   const child = spawn(NODE, [join(ROOT, "streams", name, "main.ts")], {
     env: { ...process.env, KAFKA_BROKERS: endpoints.KAFKA_BROKERS, METRICS_PORT: "0", LOG_LEVEL: "info", ...env },

@@ -4,8 +4,10 @@
  * gateway keeps half-done converges by asking it, a message that disagrees with its payment
  * is never charged, and every HTTP exchange with the gateway has its own audit document.
  * The gateway's clock (25 hours passing) and per-payment faults come from the simulator.
+ * The gateway's webhooks are off for this file's merchant: what is tested here is that the
+ * worker's own look-ups converge, with no webhook to tell the outcome (test/connectors).
  */
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createMerchant, type CreatedMerchant } from "../../api/merchants/repo.ts";
@@ -13,6 +15,7 @@ import { deadLetterStore } from "../../shared/dead-letters/store.ts";
 import { dlqTopic, Topics } from "../../shared/topics.ts";
 import { endpoints, publicFetch } from "../setup/endpoints.ts";
 import { NODE, produce, ROOT } from "../streams/kafka-tools.ts";
+import { restoreWebhooks } from "../connectors/support.ts";
 import {
   advanceGatewayClock, auditAgainstGateway, chargesOf, clearFaults, db, eventually, HOUR_MS, mongo, setFaults, simAdmin, waitFinal,
 } from "./support.ts";
@@ -20,7 +23,9 @@ import {
 let merchant: CreatedMerchant;
 beforeAll(async () => {
   merchant = await createMerchant(db as never, "Money safety");
+  await restoreWebhooks("stripe", { skipMerchants: [merchant.merchantId] });
 });
+afterAll(() => restoreWebhooks("stripe"));
 afterEach(() => clearFaults());
 
 async function pay(paymentMethod = "pm_card_visa", amount = 4200): Promise<string> {

@@ -40,7 +40,10 @@ export interface RequestDoc {
   /** The capture, cancel or refund command this exchange carries out. */
   commandId?: string;
   correlationId: string | null;
+  /** The connector the request went to. */
   gateway: string;
+  /** Why the payment is at that connector: route, split, fallback (a circuit open), failover, resumed (an earlier delivery's). */
+  routing?: string;
   operation: Op;
   request: ExchangeRequest;
   startedAt: Date;

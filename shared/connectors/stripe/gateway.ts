@@ -10,7 +10,8 @@
  * log can be held against the audit store.
  */
 import Stripe from "stripe";
-import { EXCHANGE_ID_HEADER, type Answer, type Call, type Charge, type ExchangeRequest, type Gateway } from "../types.ts";
+import { EXCHANGE_ID_HEADER, type Answer, type Call, type Charge, type Connector, type ExchangeRequest } from "../types.ts";
+import { classify, toPayment, toRefund } from "./normalize.ts";
 
 export interface StripeConfig {
   readonly secretKey: string;
@@ -49,7 +50,7 @@ const chargeParams = (c: Charge) => ({
 /** Stripe's search query for our payment id (ids are `pay_` + hex: nothing to escape). */
 export const searchQuery = (paymentId: string) => `metadata['payment_id']:'${paymentId}'`;
 
-const refundParams = (c: Extract<Call, { op: "refund" }>) => ({ payment_intent: c.intentId, amount: c.amount, metadata: { refund_id: c.refundId, payment_id: c.paymentId } });
+const refundParams = (c: Extract<Call, { op: "refund" }>) => ({ payment_intent: c.ref, amount: c.amount, metadata: { refund_id: c.refundId, payment_id: c.paymentId } });
 
 const headerOf = (headers: unknown, name: string): string | undefined => {
   if (headers instanceof Headers) return headers.get(name) ?? undefined;
@@ -62,23 +63,26 @@ export function describe(call: Call): ExchangeRequest {
     case "create":
       return { method: "POST", path: "/v1/payment_intents", idempotencyKey: call.idempotencyKey, params: redact(chargeParams(call.charge)) as Record<string, unknown> };
     case "retrieve":
-      return { method: "GET", path: `/v1/payment_intents/${call.intentId}`, params: {} };
+      return { method: "GET", path: `/v1/payment_intents/${call.ref}`, params: {} };
     case "search":
       return { method: "GET", path: "/v1/payment_intents/search", params: { query: searchQuery(call.paymentId) } };
     case "capture":
-      return { method: "POST", path: `/v1/payment_intents/${call.intentId}/capture`, idempotencyKey: call.idempotencyKey, params: { amount_to_capture: call.amount } };
+      return { method: "POST", path: `/v1/payment_intents/${call.ref}/capture`, idempotencyKey: call.idempotencyKey, params: { amount_to_capture: call.amount } };
     case "cancel":
-      return { method: "POST", path: `/v1/payment_intents/${call.intentId}/cancel`, idempotencyKey: call.idempotencyKey, params: {} };
+      return { method: "POST", path: `/v1/payment_intents/${call.ref}/cancel`, idempotencyKey: call.idempotencyKey, params: {} };
     case "refund":
       return { method: "POST", path: "/v1/refunds", idempotencyKey: call.idempotencyKey, params: refundParams(call) };
     case "retrieve_refund":
       return { method: "GET", path: `/v1/refunds/${call.gatewayRefundId}`, params: {} };
     case "list_refunds":
-      return { method: "GET", path: "/v1/refunds", params: { payment_intent: call.intentId, limit: 100 } };
+      return { method: "GET", path: "/v1/refunds", params: { payment_intent: call.ref, limit: 100 } };
   }
 }
 
-export function createStripeGateway(cfg: StripeConfig): Gateway {
+/** Stripe keeps an idempotency key for 24 hours. */
+export const STRIPE_KEY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export function createStripeGateway(cfg: StripeConfig): Connector {
   const url = cfg.apiBase ? new URL(cfg.apiBase) : undefined;
   const stripe = new Stripe(cfg.secretKey, {
     timeout: cfg.timeoutMs,
@@ -97,11 +101,11 @@ export function createStripeGateway(cfg: StripeConfig): Gateway {
       case "create":
         return intent(await stripe.paymentIntents.create(chargeParams(call.charge), key));
       case "retrieve":
-        return intent(await stripe.paymentIntents.retrieve(call.intentId, {}, opts));
+        return intent(await stripe.paymentIntents.retrieve(call.ref, {}, opts));
       case "capture":
-        return intent(await stripe.paymentIntents.capture(call.intentId, { amount_to_capture: call.amount }, key));
+        return intent(await stripe.paymentIntents.capture(call.ref, { amount_to_capture: call.amount }, key));
       case "cancel":
-        return intent(await stripe.paymentIntents.cancel(call.intentId, {}, key));
+        return intent(await stripe.paymentIntents.cancel(call.ref, {}, key));
       case "refund":
         return refund(await stripe.refunds.create(refundParams(call), key));
       case "retrieve_refund":
@@ -111,7 +115,7 @@ export function createStripeGateway(cfg: StripeConfig): Gateway {
         return { intents: found.data, refunds: [], last: found.lastResponse, body: { object: "search_result", data: found.data.map(redact) } };
       }
       case "list_refunds": {
-        const found = await stripe.refunds.list({ payment_intent: call.intentId, limit: 100 }, opts);
+        const found = await stripe.refunds.list({ payment_intent: call.ref, limit: 100 }, opts);
         return { intents: [], refunds: found.data, last: found.lastResponse, body: { object: "list", data: found.data.map(redact) } };
       }
     }
@@ -122,23 +126,23 @@ export function createStripeGateway(cfg: StripeConfig): Gateway {
     try {
       const { intents, refunds, last, body } = await run(call, { headers: { [EXCHANGE_ID_HEADER]: exchangeId } });
       return {
-        intents,
-        refunds,
+        payments: intents.map(toPayment),
+        refunds: refunds.map(toRefund),
         replayed: headerOf(last.headers, "idempotent-replayed") === "true",
         response: { status: last.statusCode ?? 200, body, requestId: last.requestId ?? null },
         durationMs: performance.now() - t0,
       };
     } catch (error) {
       const se = error instanceof Stripe.errors.StripeError ? error : undefined;
-      const raw = se?.raw as { payment_intent?: Stripe.PaymentIntent } | undefined;
       const connection = error instanceof Stripe.errors.StripeConnectionError || !se;
       const body = connection
         ? { error: { type: "connection", message: error instanceof Error ? error.message : String(error), code: detailCode(error) } }
         : se.raw;
+      const classified = classify(error);
       return {
-        intents: raw?.payment_intent?.id ? [raw.payment_intent] : [],
+        payments: classified.payment ? [classified.payment] : [],
         refunds: [],
-        error,
+        error: classified,
         replayed: headerOf(se?.headers, "idempotent-replayed") === "true",
         response: { status: connection ? null : (se.statusCode ?? null), body: redact(body), requestId: se?.requestId ?? null },
         durationMs: performance.now() - t0,
@@ -146,7 +150,7 @@ export function createStripeGateway(cfg: StripeConfig): Gateway {
     }
   }
 
-  return { name: "stripe", describe, send };
+  return { name: "stripe", lookup: "search", keyWindowMs: STRIPE_KEY_WINDOW_MS, asyncCommands: false, describe, send };
 }
 
 function detailCode(error: unknown): string | undefined {

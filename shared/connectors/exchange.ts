@@ -1,12 +1,12 @@
 /**
- * One audited HTTP exchange with a gateway, the same for every worker that talks to one:
+ * One audited HTTP exchange with a connector, the same for every worker and connector:
  * the journal entry is stored before the request goes out, the answered exchange before
  * the caller acts on the answer (audit.ts). `judge` turns the answer into the outcome the
  * audit records and the decision the caller acts on.
  */
 import { randomUUID } from "node:crypto";
 import type { AuditWrite, ExchangeOutcome, RequestDoc } from "./audit.ts";
-import type { Answer, Call, Gateway } from "./types.ts";
+import type { Answer, Call, Connector } from "./types.ts";
 
 /** Who the exchange is for, as the audit documents show it. */
 export interface ExchangeContext {
@@ -17,12 +17,14 @@ export interface ExchangeContext {
   readonly replay?: string;
   readonly commandId?: string;
   readonly correlationId: string | null;
+  /** Why the payment is at this connector (route.ts). */
+  readonly routing?: string;
 }
 
 export type Judged<D> = { outcome: ExchangeOutcome; decision?: D; error?: string; declineCode?: string };
 
-export function createExchanger(deps: { gateway: Gateway; audit: { add(write: AuditWrite): Promise<void> } }) {
-  return async function exchange<D>(who: ExchangeContext, call: Call, judge: (a: Answer) => Judged<D>): Promise<{ answer: Answer; decision?: D }> {
+export function createExchanger(deps: { audit: { add(write: AuditWrite): Promise<void> } }) {
+  return async function exchange<D>(connector: Connector, who: ExchangeContext, call: Call, judge: (a: Answer) => Judged<D>): Promise<{ answer: Answer; decision?: D }> {
     const doc: RequestDoc = {
       _id: `ex_${randomUUID()}`,
       paymentId: who.paymentId,
@@ -31,13 +33,14 @@ export function createExchanger(deps: { gateway: Gateway; audit: { add(write: Au
       ...(who.replay ? { replay: who.replay } : {}),
       ...(who.commandId ? { commandId: who.commandId } : {}),
       correlationId: who.correlationId,
-      gateway: deps.gateway.name,
+      gateway: connector.name,
+      ...(who.routing ? { routing: who.routing } : {}),
       operation: call.op,
-      request: deps.gateway.describe(call),
+      request: connector.describe(call),
       startedAt: new Date(),
     };
     await deps.audit.add({ journal: doc });
-    const answer = await deps.gateway.send(call, doc._id);
+    const answer = await connector.send(call, doc._id);
     const judged = judge(answer);
     await deps.audit.add({
       answered: {
