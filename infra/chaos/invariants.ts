@@ -5,6 +5,11 @@
 import type { MongoClient } from "mongodb";
 import type postgres from "postgres";
 import { loadStackEnv } from "../../shared/config.ts";
+import { CONNECTORS } from "../../shared/connectors/types.ts";
+import { compare } from "../../shared/reconcile/compare.ts";
+import type { Mismatch } from "../../shared/reconcile/model.ts";
+import { paymentsById } from "../../shared/reconcile/platform.ts";
+import { loadReconcileSources } from "../../shared/reconcile/sources.ts";
 import { OUTBOX_QUARANTINE, Topics } from "../../shared/topics.ts";
 import type { Receiver } from "../../test/webhooks/receiver.ts";
 import type { Created } from "./load.ts";
@@ -23,7 +28,10 @@ type Db = postgres.Sql;
  * a held payment's capture, REFUND:<id> for each succeeded refund; none for a hold or a
  * cancel); `sent`: those marked sent.
  */
-type Row = { id: string; status: string; settled: boolean; dead: boolean; decisions: number; mails: string[]; sent: string[] };
+type Row = { id: string; status: string; connector: string | null; settled: boolean; dead: boolean; decisions: number; mails: string[]; sent: string[] };
+
+/** The gateways' simulators, by connector: each keeps its own ledger and request log. */
+const gateways = (): Record<string, string> => ({ stripe: loadStackEnv().STRIPE_API_BASE, adyen: loadStackEnv().ADYEN_API_BASE });
 
 /** One query, joining on the id list (not a subquery per payment), so 36,000 ids stay fast. */
 export async function paymentRows(db: Db, ids: string[]): Promise<Map<string, Row>> {
@@ -34,7 +42,7 @@ export async function paymentRows(db: Db, ids: string[]): Promise<Map<string, Ro
          dead AS (SELECT DISTINCT d.key FROM dead_letters d JOIN ids ON d.key = ids.id),
          sent AS (SELECT n.payment_id, array_agg(n.status) AS keys FROM notifications n JOIN ids ON n.payment_id = ids.id WHERE n.state = 'sent' GROUP BY n.payment_id),
          refunds AS (SELECT r.payment_id, array_agg('REFUND:' || r.id) AS keys FROM refunds r JOIN ids ON r.payment_id = ids.id WHERE r.status = 'succeeded' GROUP BY r.payment_id)
-    SELECT p.id, p.status, p.status NOT IN ('PENDING', 'AUTHORIZED') AS settled, dead.key IS NOT NULL AS dead, coalesce(decisions.n, 0) AS decisions,
+    SELECT p.id, p.status, p.connector, p.status NOT IN ('PENDING', 'AUTHORIZED') AS settled, dead.key IS NOT NULL AS dead, coalesce(decisions.n, 0) AS decisions,
            (CASE WHEN p.status = 'DENIED' THEN ARRAY['DENIED']
                  WHEN p.status = 'APPROVED' AND p.capture_method = 'automatic' THEN ARRAY['APPROVED']
                  WHEN p.status = 'APPROVED' THEN ARRAY['CAPTURED']
@@ -66,17 +74,25 @@ export function lost(created: Created[], rows: Map<string, Row>): Check {
 export const unsettled = (r: Row | undefined): boolean =>
   r === undefined || waiting(r) || (r.settled && (r.decisions !== 1 || r.mails.some((m) => !r.sent.includes(m))));
 
+/**
+ * Charges summed over every connector's ledger: at most one per payment (a failover never
+ * charges twice), exactly one for an approved payment, at the connector the payment says.
+ */
 export async function doubleCharges(created: Created[], rows: Map<string, Row>): Promise<Check> {
-  const res = await fetch(`${loadStackEnv().STRIPE_API_BASE}/__admin/charges`);
-  const ledger = (await res.json()) as { byPaymentId: Record<string, number> };
+  const ledgers = await Promise.all(
+    Object.entries(gateways()).map(async ([name, base]) => [name, ((await (await fetch(`${base}/__admin/charges`)).json()) as { byPaymentId: Record<string, number> }).byPaymentId] as const),
+  );
   const ids = created.map((c) => c.id);
-  const double = ids.filter((id) => (ledger.byPaymentId[id] ?? 0) > 1).length;
-  const approvedUncharged = ids.filter((id) => rows.get(id)?.status === "APPROVED" && (ledger.byPaymentId[id] ?? 0) !== 1).length;
-  const deniedCharged = ids.filter((id) => rows.get(id)?.status !== "APPROVED" && (ledger.byPaymentId[id] ?? 0) > 0).length;
+  const total = (id: string) => ledgers.reduce((n, [, l]) => n + (l[id] ?? 0), 0);
+  const at = (id: string, connector: string | null | undefined) => ledgers.find(([name]) => name === connector)?.[1][id] ?? 0;
+  const double = ids.filter((id) => total(id) > 1).length;
+  const approvedUncharged = ids.filter((id) => rows.get(id)?.status === "APPROVED" && (total(id) !== 1 || at(id, rows.get(id)?.connector) !== 1)).length;
+  const deniedCharged = ids.filter((id) => rows.get(id)?.status !== "APPROVED" && total(id) > 0).length;
+  const byConnector = ledgers.map(([name]) => `${ids.filter((id) => rows.get(id)?.connector === name).length} at ${name}`).join(", ");
   return {
-    name: "double charges",
+    name: "at most one charge across connectors",
     ok: double === 0 && approvedUncharged === 0 && deniedCharged === 0,
-    detail: `${double} double charges; ${approvedUncharged} approved without exactly one charge; ${deniedCharged} not approved yet charged`,
+    detail: `${byConnector}: ${double} charged more than once over both ledgers; ${approvedUncharged} approved without exactly one charge at its connector; ${deniedCharged} not approved yet charged`,
   };
 }
 
@@ -119,15 +135,18 @@ export async function resultsAndEmails(created: Created[], rows: Map<string, Row
 type GatewayRequest = { seq: number; exchangeId: string | null; paymentId: string | null; status: number | "reset" | null; fault: string | null };
 type ExchangeDoc = { _id: string; paymentId: string; response: { status: number | null } };
 
-/** The simulator's own log of every request it received, page by page. */
+/** Each simulator's own log of every request it received, page by page. */
 async function gatewayRequests(): Promise<GatewayRequest[]> {
   const out: GatewayRequest[] = [];
-  for (let after = 0; ; ) {
-    const page = ((await (await fetch(`${loadStackEnv().STRIPE_API_BASE}/__admin/requests?after_seq=${after}&limit=10000`)).json()) as { data: GatewayRequest[] }).data;
-    out.push(...page);
-    if (page.length < 10_000) return out;
-    after = page.at(-1)!.seq;
+  for (const base of Object.values(gateways())) {
+    for (let after = 0; ; ) {
+      const page = ((await (await fetch(`${base}/__admin/requests?after_seq=${after}&limit=10000`)).json()) as { data: GatewayRequest[] }).data;
+      out.push(...page);
+      if (page.length < 10_000) break;
+      after = page.at(-1)!.seq;
+    }
   }
+  return out;
 }
 
 /**
@@ -194,29 +213,29 @@ export async function quarantined(db: Db, outboxIds: readonly string[]): Promise
   };
 }
 
-type MoneyRow = { id: string; status: string; amount: number; captured: number; refunded: number; reserved: number; open_refunds: number; open_commands: number };
+type MoneyRow = { id: string; status: string; connector: string | null; amount: number; captured: number; refunded: number; reserved: number; open_refunds: number; open_commands: number };
 
 /**
  * The money, payment by payment, for every payment of the run that was held or refunded:
- * the database's captured and refunded amounts equal the simulator's ledger, nothing was
+ * the database's captured and refunded amounts equal its connector's ledger, nothing was
  * captured beyond the authorization nor refunded beyond the capture, and no command or
  * refund is left pending.
  */
 export async function moneyMatchesLedger(db: Db, paymentIds: readonly string[]): Promise<Check> {
   const rows = await db<MoneyRow[]>`
     WITH ids AS (SELECT unnest(${paymentIds}::text[]) AS id)
-    SELECT p.id, p.status, p.amount, p.amount_captured AS captured, p.amount_refunded AS refunded, p.amount_refund_reserved AS reserved,
+    SELECT p.id, p.status, p.connector, p.amount, p.amount_captured AS captured, p.amount_refunded AS refunded, p.amount_refund_reserved AS reserved,
            (SELECT count(*) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'pending')::int AS open_refunds,
            (SELECT count(*) FROM payment_commands c WHERE c.payment_id = p.id AND c.state = 'pending')::int AS open_commands
       FROM payments p JOIN ids ON ids.id = p.id
      WHERE p.capture_method = 'manual' OR EXISTS (SELECT 1 FROM payment_commands c WHERE c.payment_id = p.id)`;
-  const sim = loadStackEnv().STRIPE_API_BASE;
+  const sims = gateways();
   let mismatched = 0;
   let over = 0;
   let open = 0;
   let refunds = 0;
   for (const r of rows) {
-    const ledger = (await (await fetch(`${sim}/__admin/charges/${r.id}`)).json()) as { captured: number; refunded: number; pendingRefunds: number; authorized: number; refunds: unknown[] };
+    const ledger = (await (await fetch(`${sims[r.connector ?? "stripe"]}/__admin/charges/${r.id}`)).json()) as { captured: number; refunded: number; pendingRefunds: number; authorized: number; refunds: unknown[] };
     refunds += ledger.refunds.length;
     if (ledger.captured !== r.captured || ledger.refunded !== r.refunded) mismatched++;
     if (r.captured > r.amount || r.refunded > r.captured || r.reserved > r.captured || ledger.captured > ledger.authorized || ledger.refunded + ledger.pendingRefunds > ledger.captured) over++;
@@ -226,6 +245,37 @@ export async function moneyMatchesLedger(db: Db, paymentIds: readonly string[]):
     name: "captures and refunds match the gateway",
     ok: mismatched === 0 && over === 0 && open === 0,
     detail: `${rows.length} payments held or refunded (${refunds} refunds at the gateway): ${mismatched} whose captured or refunded amount differs from the gateway's ledger, ${over} over-captured or over-refunded, ${open} with a command still pending`,
+  };
+}
+
+/**
+ * The reconciliation's own rules (shared/reconcile/compare.ts) over the run's settled
+ * payments, against what each connector lists or reports (Stripe's list API, Adyen's payment
+ * accounting report): no payment missing at its gateway, none charged at the other one, no
+ * amount that differs. The simulators' clocks may run ahead of ours (tests advance them), so
+ * each gateway is read over the run in its own time rather than by calendar day. Payments
+ * left pending with a dead letter are the operator's, and not compared.
+ */
+export async function reconciled(db: Db, settledIds: readonly string[], startedAt: Date): Promise<Check> {
+  const sims = gateways();
+  const sources = loadReconcileSources({ STRIPE_API_BASE: sims.stripe, ADYEN_API_BASE: sims.adyen });
+  const payments = await paymentsById(db as never, settledIds);
+  const run = new Set(settledIds);
+  const found: Mismatch[] = [];
+  let records = 0;
+  for (const connector of CONNECTORS) {
+    const clock = (await (await fetch(`${sims[connector]}/__admin/clock`)).json()) as { now: number; offsetMs: number };
+    const window = { from: new Date(startedAt.getTime() + clock.offsetMs - 3_600_000), to: new Date(clock.now + 3_600_000) };
+    const read = await sources[connector]!(window);
+    records += read.records.filter((r) => r.paymentId !== null && run.has(r.paymentId)).length;
+    const mismatches = compare({ day: window, connectors: [connector], payments, named: [], records: { [connector]: read.records } });
+    found.push(...mismatches.filter((m) => m.payment_id !== null && run.has(m.payment_id)));
+  }
+  const kinds = [...new Set(found.map((m) => m.kind))].map((k) => `${found.filter((m) => m.kind === k).length} ${k}`);
+  return {
+    name: "reconciled with both gateways",
+    ok: found.length === 0 && payments.length === settledIds.length,
+    detail: `${payments.length} settled payments against ${records} gateway records of theirs: ${found.length} mismatches${kinds.length ? ` (${kinds.join(", ")}; e.g. ${found.slice(0, 3).map((m) => `${m.payment_id} at ${m.connector}: ${m.reason}`).join("; ")})` : ""}`,
   };
 }
 

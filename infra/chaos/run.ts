@@ -2,11 +2,13 @@
 /**
  * Chaos run: `bun run chaos [short|long]`.
  *
- * A steady load of payments flows through Caddy while the simulator injects
+ * A steady load of payments flows through Caddy, split between the two connectors
+ * (Stripe and Adyen, each the other's failover), while both simulators inject
  * transient gateway faults and the run kills services, restarts the broker and
- * the Postgres primary, and stops Mailpit and FerretDB for a while. Then it
- * lets the system drain and checks the invariants, one numbered line each;
- * the exit code is non-zero if any fails. `short` (CI) takes a few minutes.
+ * the Postgres primary, stops Mailpit and FerretDB for a while, and closes each
+ * gateway in turn. Then it lets the system drain and checks the invariants, one
+ * numbered line each; the exit code is non-zero if any fails. `short` (CI) takes
+ * a few minutes.
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -14,12 +16,12 @@ import { MongoClient } from "mongodb";
 import postgres from "postgres";
 import { loadStackEnv } from "../../shared/config.ts";
 import { createMerchant } from "../../api/merchants/repo.ts";
-import { DEV_MERCHANT_KEY, DEV_OPS_KEY } from "../stack/components/index.ts";
+import { DEV_MERCHANT_KEY, DEV_OPS_KEY, LOCAL_WEBHOOK_SECRETS } from "../stack/components/index.ts";
 import { postPayment, publicFetch } from "../stack/public-api.ts";
 import { schedule } from "./faults.ts";
 import { startReceiver } from "../../test/webhooks/receiver.ts";
 import {
-  auditPerRequest, consumerLag, doubleCharges, drained, lost, moneyMatchesLedger, paymentRows, quarantined, resultsAndEmails, unsettled, webhooksDelivered, type Check,
+  auditPerRequest, consumerLag, doubleCharges, drained, lost, moneyMatchesLedger, paymentRows, quarantined, reconciled, resultsAndEmails, unsettled, webhooksDelivered, type Check,
 } from "./invariants.ts";
 import { runLoad } from "./load.ts";
 
@@ -35,8 +37,12 @@ if (!profile) {
 }
 const log = (msg: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const env = loadStackEnv();
-const sim = (path: string, body?: unknown) =>
-  fetch(`${env.STRIPE_API_BASE}/__admin/${path}`, { method: body === undefined ? "DELETE" : "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+const admin = (base: string) => (path: string, body?: unknown) =>
+  fetch(`${base}/__admin/${path}`, { method: body === undefined ? "DELETE" : "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+const sim = admin(env.STRIPE_API_BASE);
+const adyen = admin(env.ADYEN_API_BASE);
+const devApi = (method: string, path: string, body?: unknown) =>
+  publicFetch(path, { method, headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}`, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 
 const up = spawnSync(process.execPath, [join(import.meta.dir, "../stack/cli.ts"), "up"], { stdio: "inherit" });
 if (up.status !== 0) process.exit(1);
@@ -51,13 +57,17 @@ log(`profile ${profileName}: ${profile.rate} payments/s for ${profile.seconds} s
 const OLD_LETTERS = 5;
 const oldMerchant = await createMerchant(db as never, "Chaos: old dead letters");
 const byOld = { merchant_id: oldMerchant.merchantId };
-await sim("faults", {
-  latency: { meanMs: 20, jitterMs: 10 },
-  rates: { "500": 0.03, "503": 0.03, "429": 0.02, reset: 0.02, hang: 0.01 },
-  phase: "mixed",
-  hangMs: 12_000,
-  rules: [{ match: byOld, kind: "500", phase: "after", times: 1 }, { match: byOld, kind: "401" }],
-});
+// Their webhooks are lost at the gateway, so only the operator's replay can settle them.
+const stripeWebhooks = (skipMerchants: string[]) =>
+  sim("webhooks", { url: `${env.PUBLIC_URL}/webhooks/stripe`, secret: LOCAL_WEBHOOK_SECRETS.stripe, retries: 20, skipMerchants });
+await stripeWebhooks([oldMerchant.merchantId]);
+const transient = { latency: { meanMs: 20, jitterMs: 10 }, rates: { "500": 0.03, "503": 0.03, "429": 0.02, reset: 0.02, hang: 0.01 }, phase: "mixed", hangMs: 12_000 };
+await sim("faults", { ...transient, rules: [{ match: byOld, kind: "500", phase: "after", times: 1 }, { match: byOld, kind: "401" }] });
+await adyen("faults", transient);
+// The load's merchant splits its payments between the connectors, each the other's failover.
+const routingBefore = (await (await devApi("GET", "/v1/routing")).json()) as { rules: unknown[]; failover_soft_declines: boolean };
+const routed = await devApi("PUT", "/v1/routing", { rules: [{ split: [{ connector: "stripe", percent: 50 }, { connector: "adyen", percent: 50 }] }], failover_soft_declines: false });
+if (routed.status !== 200) throw new Error(`routing the chaos load: ${routed.status} ${await routed.text()}`);
 
 // A merchant webhook endpoint for the dev merchant, served by this process on loopback.
 let secret = "";
@@ -96,7 +106,7 @@ const faults = (async () => {
   }
 })();
 const [stats] = await Promise.all([load, faults]);
-await sim("faults");
+await Promise.all([sim("faults"), adyen("faults")]);
 log(
   `load done: ${stats.created.length} answered 201, ${stats.rejected} rejected, ${stats.gaveUp} gave up after retries, ${stats.retries} retried requests; ` +
     `${stats.reads} reads, ${stats.failedReads} failed; captures and refunds: ${stats.commands.accepted} accepted, ${stats.commands.refused} refused (409), ${stats.commands.unanswered} unanswered`,
@@ -121,10 +131,12 @@ for (;;) {
   await Bun.sleep(5_000);
 }
 
+// Reconciled before the old dead letters move the Stripe simulator's clock a day on.
+const rows = await paymentRows(db, ids);
+const reconciliation = await reconciled(db, ids.filter((id) => rows.get(id)?.settled), new Date(started - 60_000));
 // The old dead letters: the gateway has forgotten their keys; replaying them must find the charge, not make another.
 const oldLetters = await oldDeadLetters();
 
-const rows = await paymentRows(db, ids);
 const checks: Check[] = [
   lost(stats.created, rows),
   await doubleCharges(stats.created, rows),
@@ -134,6 +146,7 @@ const checks: Check[] = [
   await quarantined(db, poisoned),
   oldLetters,
   await moneyMatchesLedger(db, ids),
+  reconciliation,
   await webhooksDelivered(db, rx, endpoint.id, ids),
   { name: "reads answered", ok: stats.failedReads === 0 && stats.reads === stats.created.length, detail: `${stats.reads} of ${stats.created.length} payments read back by id through the replica stop and every other fault; ${stats.failedReads} reads failed with a 500 or no answer in 60 s` },
   { name: "faults injected", ok: faultErrors.length === 0, detail: faultErrors.length ? faultErrors.join("; ") : `${schedule(profile.scale).length} faults, all carried out` },
@@ -147,6 +160,8 @@ checks.forEach((c, i) => console.log(`${i + 1}. ${c.ok ? "PASS" : "FAIL"} ${c.na
 const failed = checks.filter((c) => !c.ok).length;
 console.log(`${checks.length - failed} passed, ${failed} failed`);
 rx.stop();
+await devApi("PUT", "/v1/routing", { rules: routingBefore.rules, failover_soft_declines: routingBefore.failover_soft_declines });
+await stripeWebhooks([]);
 await Promise.all([db.end(), mongo.close()]);
 process.exit(failed === 0 ? 0 : 1);
 
