@@ -65,13 +65,22 @@ describe("failover", () => {
     await simAdmin("stripe", "faults", { body: { rules: merchants.map((mm, i) => ({ match: { merchant_id: mm.merchantId }, kind: faults[i], phase: "after", times: 1 })) } });
     const ids = (await Promise.all(merchants.flatMap((mm) => [pay(mm, { amount: 3100 }), pay(mm, { amount: 3200 })]))).map((p) => p.id);
     const final = await finalStatuses(ids, 120_000);
+    let resolvedAtStripe = 0;
     for (const id of ids) {
-      expect(final.get(id)).toEqual({ status: "APPROVED", connector: "stripe" });
-      expect(await chargesAt("stripe", id)).toBe(1);
-      expect(await chargesAt("adyen", id)).toBe(0);
+      expect(final.get(id)?.status).toBe("APPROVED");
+      expect((await chargesAt("stripe", id)) + (await chargesAt("adyen", id))).toBe(1);
+      const atStripe = await requestsAt("stripe", id);
+      // The faults count against Stripe's circuit: a payment assigned once it opened goes to
+      // Adyen without a request to Stripe. One that reached Stripe stays there.
+      if (atStripe.length === 0) {
+        expect(final.get(id)?.connector).toBe("adyen");
+        continue;
+      }
+      expect(final.get(id)?.connector).toBe("stripe");
       expect((await requestsAt("adyen", id)).length).toBe(0);
       // The fault happened: Stripe's first answer was lost, and the payment was looked up there.
-      expect((await requestsAt("stripe", id)).some((r) => r.fault !== null)).toBe(true);
+      if (atStripe.some((r) => r.fault !== null)) resolvedAtStripe++;
     }
+    expect(resolvedAtStripe).toBeGreaterThanOrEqual(faults.length);
   }, 180_000);
 });

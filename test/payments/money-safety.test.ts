@@ -7,7 +7,7 @@
  * The gateway's webhooks are off for this file's merchant: what is tested here is that the
  * worker's own look-ups converge, with no webhook to tell the outcome (test/connectors).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createMerchant, type CreatedMerchant } from "../../api/merchants/repo.ts";
@@ -15,7 +15,7 @@ import { deadLetterStore } from "../../shared/dead-letters/store.ts";
 import { dlqTopic, Topics } from "../../shared/topics.ts";
 import { endpoints, publicFetch } from "../setup/endpoints.ts";
 import { NODE, produce, ROOT } from "../streams/kafka-tools.ts";
-import { restoreWebhooks } from "../connectors/support.ts";
+import { circuitsClosed, restoreWebhooks } from "../connectors/support.ts";
 import {
   advanceGatewayClock, auditAgainstGateway, chargesOf, clearFaults, db, eventually, HOUR_MS, mongo, setFaults, simAdmin, waitFinal,
 } from "./support.ts";
@@ -26,6 +26,9 @@ beforeAll(async () => {
   await restoreWebhooks("stripe", { skipMerchants: [merchant.merchantId] });
 });
 afterAll(() => restoreWebhooks("stripe"));
+// The faults here (and an earlier file's outage) open the workers' circuit to Stripe, which is
+// shared by every merchant; while it is open a payment waits and reaches no fault at all.
+beforeEach(() => circuitsClosed(), 90_000);
 afterEach(() => clearFaults());
 
 async function pay(paymentMethod = "pm_card_visa", amount = 4200): Promise<string> {
