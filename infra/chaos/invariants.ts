@@ -101,7 +101,7 @@ const MESSAGE_ID = /^<?(pay_[0-9a-f]+)-(approved|denied|captured|refund-(re_[0-9
 const mailKey = (m: RegExpExecArray) => (m[3] ? `REFUND:${m[3]}` : m[2]!.toUpperCase());
 
 export async function resultsAndEmails(created: Created[], rows: Map<string, Row>): Promise<Check> {
-  const final = created.map((c) => rows.get(c.id)).filter((r): r is Row => r !== undefined && r.settled);
+  const final = created.map((c) => rows.get(c.id)).filter((r): r is Row => r?.settled === true);
   const decisions = final.filter((r) => r.decisions !== 1).length;
   const expected = final.reduce((n, r) => n + r.mails.length, 0);
   const unsent = final.reduce((n, r) => n + r.mails.filter((m) => !r.sent.includes(m)).length, 0);

@@ -98,7 +98,7 @@ export function runLoad(ratePerSec: number, seconds: number, signal: AbortSignal
     const deadline = Date.now() + 60_000;
     for (;;) {
       const res = await publicFetch(`/v1/payments/${id}`, { headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}` }, signal: AbortSignal.timeout(15_000) }).catch(() => null);
-      const body = await res?.text().catch(() => "");
+      await res?.text().catch(() => "");
       if (res?.status === 200) {
         stats.reads++;
         return;

@@ -26,7 +26,7 @@ function refuseSettling(p: Awaited<ReturnType<typeof lockPayment>>, what: "captu
     case "CANCELED":
       throw new CommandRefused(409, "payment_canceled", "This payment has been canceled.");
     case "DENIED":
-      throw new CommandRefused(409, "payment_denied", "This payment was declined; there is nothing to " + what + ".");
+      throw new CommandRefused(409, "payment_denied", `This payment was declined; there is nothing to ${what}.`);
   }
 }
 
@@ -51,7 +51,7 @@ export async function acceptCancel(tx: TransactionSql, c: { merchantId: string; 
 export async function completeCapture(sql: Sql, c: { commandId: string; amount: number; correlationId?: string }): Promise<boolean> {
   return sql.begin(async (tx) => {
     const cmd = await loadCommand(tx as TransactionSql, c.commandId);
-    if (!cmd || cmd.state !== "pending") return false;
+    if (cmd?.state !== "pending") return false;
     const [row] = await tx<{ merchant_id: string; gateway_ref: string | null }[]>`
       UPDATE payments SET status = 'APPROVED', amount_captured = ${c.amount}, updated_at = now()
        WHERE id = ${cmd.payment_id} AND status = 'AUTHORIZED' AND ${c.amount} <= amount
@@ -75,7 +75,7 @@ export async function completeCancel(sql: Sql, c: { paymentId: string; commandId
   return sql.begin(async (tx) => {
     if (c.commandId !== null) {
       const cmd = await loadCommand(tx as TransactionSql, c.commandId);
-      if (!cmd || cmd.state !== "pending") return false;
+      if (cmd?.state !== "pending") return false;
     }
     const [row] = await tx<{ merchant_id: string; gateway_ref: string | null }[]>`
       UPDATE payments SET status = 'CANCELED', updated_at = now() WHERE id = ${c.paymentId} AND status = 'AUTHORIZED' RETURNING merchant_id, gateway_ref`;

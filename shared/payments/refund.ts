@@ -58,7 +58,7 @@ export async function settleRefund(
 ): Promise<boolean> {
   return sql.begin(async (tx) => {
     const cmd = await loadCommand(tx as TransactionSql, s.commandId);
-    if (!cmd || cmd.state !== "pending" || cmd.refund_id === null) return false;
+    if (cmd?.state !== "pending" || cmd.refund_id === null) return false;
     const [refund] = await tx<{ amount: number }[]>`
       UPDATE refunds SET status = ${s.outcome}, gateway_refund_id = coalesce(${s.gatewayRefundId}, gateway_refund_id),
              failure_reason = ${s.outcome === "failed" ? (s.failureReason ?? "refused by the gateway") : null}, decided_at = now(), updated_at = now()

@@ -11,7 +11,7 @@ const WINDOW = { from: new Date("2024-05-01T00:00:00Z"), to: new Date("2024-05-0
 const HEADER = "Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Booking Date,TimeZone,Main Currency,Main Amount,Record Type,Modification Psp Reference,Modification Merchant Reference";
 const line = (psp: string, ref: string, at: string, amount: string, type: string, mod = "", currency = "EUR") =>
   `Co,Acc,${psp},${ref},visa,${at},UTC,${currency},${amount},${type},${mod},`;
-const report = (...lines: string[]) => [HEADER, ...lines].join("\n") + "\n";
+const report = (...lines: string[]) => `${[HEADER, ...lines].join("\n")}\n`;
 const records = (text: string) => recordsFromBookings(parseReport(text, "test.csv"), WINDOW);
 
 describe("bookingTime", () => {

@@ -28,7 +28,7 @@ class UsageError extends Error {}
 type Io = { out?: (s: string) => void; err?: (s: string) => void; env?: Env; sql?: Sql; sources?: ReconcileSources; now?: () => Date };
 
 function options(argv: string[], now: Date): { date: string; format: "json" | "csv"; connector: ConnectorName | undefined } {
-  let values;
+  let values: { date?: string | undefined; format?: string | undefined; connector?: string | undefined };
   try {
     ({ values } = parseArgs({ args: argv, options: { date: { type: "string" }, format: { type: "string" }, connector: { type: "string" } } }));
   } catch (e) {

@@ -9,7 +9,8 @@
 import type { Sql } from "../db/client.ts";
 import type { PlatformPayment, Window } from "./model.ts";
 
-type Row = {
+/** A payments row as the reconciliation reads it (testing.ts builds fake ones). */
+export type PaymentRow = {
   id: string;
   connector: PlatformPayment["connector"];
   status: PlatformPayment["status"];
@@ -22,7 +23,7 @@ type Row = {
   created_at: Date;
 };
 
-const toPayment = (r: Row): PlatformPayment => ({
+const toPayment = (r: PaymentRow): PlatformPayment => ({
   id: r.id,
   connector: r.connector,
   status: r.status,
@@ -36,7 +37,7 @@ const toPayment = (r: Row): PlatformPayment => ({
 });
 
 export async function paymentsCreatedIn(sql: Sql, w: Window): Promise<PlatformPayment[]> {
-  const rows = await sql<Row[]>`
+  const rows = await sql<PaymentRow[]>`
     SELECT id, connector, status, amount, currency, amount_captured, amount_refunded, amount_refund_reserved, gateway_intent_id, created_at
       FROM payments
      WHERE created_at >= ${w.from.toISOString()} AND created_at < ${w.to.toISOString()}
@@ -47,7 +48,7 @@ export async function paymentsCreatedIn(sql: Sql, w: Window): Promise<PlatformPa
 /** The payments of these ids, whichever day they were created (the ids a gateway names). */
 export async function paymentsById(sql: Sql, ids: readonly string[]): Promise<PlatformPayment[]> {
   if (ids.length === 0) return [];
-  const rows = await sql<Row[]>`
+  const rows = await sql<PaymentRow[]>`
     SELECT id, connector, status, amount, currency, amount_captured, amount_refunded, amount_refund_reserved, gateway_intent_id, created_at
       FROM payments WHERE id = ANY(${ids as string[]}::text[])`;
   return rows.map(toPayment);

@@ -75,5 +75,5 @@ export function toCsv(report: Report): string {
   const rows = report.mismatches.map((m) => [
     m.kind, m.connector, m.payment_id ?? "", m.gateway_ref ?? "", m.currency, ...sideFields(m.platform), ...sideFields(m.gateway), m.reason,
   ]);
-  return [CSV_COLUMNS, ...rows].map(csvLine).join("\r\n") + "\r\n";
+  return `${[CSV_COLUMNS, ...rows].map(csvLine).join("\r\n")}\r\n`;
 }

@@ -4,19 +4,10 @@
  * without a database. Rows are the table's columns.
  */
 import type { Sql } from "../db/client.ts";
+import type { PaymentRow } from "./platform.ts";
 
-export type PaymentRow = {
-  id: string;
-  connector: "stripe" | "adyen" | null;
-  status: "PENDING" | "AUTHORIZED" | "APPROVED" | "DENIED" | "CANCELED";
-  amount: number;
-  currency: string;
-  amount_captured: number;
-  amount_refunded: number;
-  amount_refund_reserved: number;
-  gateway_intent_id: string | null;
-  created_at: Date;
-};
+export type { PaymentRow };
+
 
 export const paymentRow = (over: Partial<PaymentRow> = {}): PaymentRow => ({
   id: "pay_1", connector: "stripe", status: "APPROVED", amount: 2000, currency: "USD", amount_captured: 2000, amount_refunded: 0,

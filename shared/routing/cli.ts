@@ -94,13 +94,15 @@ export async function runCli(
 ): Promise<number> {
   const out = io.out ?? console.log;
   const err = io.err ?? console.error;
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parse = () =>
+    parseArgs({
       args: argv,
       allowPositionals: true,
       options: { merchant: { type: "string" }, file: { type: "string" }, "soft-declines": { type: "string" }, json: { type: "boolean" } },
     });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
   } catch (e) {
     err(`error: ${(e as Error).message}\n${USAGE}`);
     return 2;

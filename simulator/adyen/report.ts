@@ -57,7 +57,7 @@ export function paymentAccountingReport(payments: readonly AdyenPayment[], merch
     .filter(({ b }) => b.at >= dayStart && b.at < dayStart + DAY_MS && b.at <= now)
     .map((r, i) => ({ ...r, i }))
     .sort((x, y) => x.b.at - y.b.at || x.i - y.i);
-  return [REPORT_COLUMNS.join(","), ...rows.map(({ p, b }) => line(p, b))].join("\n") + "\n";
+  return `${[REPORT_COLUMNS.join(","), ...rows.map(({ p, b }) => line(p, b))].join("\n")}\n`;
 }
 
 const notGenerated = (file: string) => json(404, { status: 404, errorCode: "000", message: `Report ${file} not found`, errorType: "validation" });

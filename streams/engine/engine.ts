@@ -280,7 +280,7 @@ export class StreamEngine<T> {
   }
 
   *#owned(): Iterable<PartitionState> {
-    for (const row of this.#parts.values()) for (const part of row) if (part !== undefined && part.owned) yield part;
+    for (const row of this.#parts.values()) for (const part of row) if (part?.owned) yield part;
   }
 
   #waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {

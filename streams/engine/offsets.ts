@@ -47,7 +47,7 @@ export class PartitionTracker<T extends OffsetTicket = OffsetTicket> {
     ticket.finished = true;
     this.#open--;
     let head = this.#queue.peek();
-    while (head !== undefined && head.finished) {
+    while (head?.finished) {
       this.#doneThrough = head.offset;
       this.#queue.shift();
       head = this.#queue.peek();

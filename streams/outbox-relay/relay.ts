@@ -40,7 +40,7 @@ type Row = {
 };
 
 /** payload_bytes as is, else the JSON payload; neither = a null value (a replayed tombstone). */
-const valueOf = (r: Row): Buffer | null =>
+const payloadOf = (r: Row): Buffer | null =>
   r.payload_bytes ?? (r.payload === null || r.payload === undefined ? null : Buffer.from(JSON.stringify(r.payload)));
 
 const isPermanent = (err: unknown): boolean => (err as { permanent?: unknown } | null)?.permanent === true;
@@ -59,7 +59,7 @@ export async function relayBatch(deps: RelayDeps): Promise<number> {
     const records: OutboundRecord[] = rows.map((r) => ({
       topic: r.topic,
       key: r.key,
-      value: valueOf(r),
+      value: payloadOf(r),
       headers: { ...(r.headers ?? {}), "x-outbox-id": String(r.id) },
     }));
     // Each record settles on its own, so one refused row cannot hide whether the others went out.
@@ -76,7 +76,7 @@ export async function relayBatch(deps: RelayDeps): Promise<number> {
       await tx`UPDATE outbox SET quarantined_at = now() WHERE id = ANY(${refused.map((f) => f.row.id)}::bigint[])`;
       await storeQuarantined(
         tx,
-        refused.map(({ row, err }) => ({ outboxId: row.id, topic: row.topic, key: row.key, value: valueOf(row), headers: row.headers ?? {}, error: err })),
+        refused.map(({ row, err }) => ({ outboxId: row.id, topic: row.topic, key: row.key, value: payloadOf(row), headers: row.headers ?? {}, error: err })),
       );
       for (const { row, err } of refused) deps.onQuarantined?.(row, err);
     }

@@ -86,9 +86,9 @@ const nastyString = (valid: fc.Arbitrary<string>, max: number) =>
 const nastyEmail = fc.oneof(
   fc.emailAddress().chain((e) => fc.tuple(fc.constant(e), fc.constantFrom(...CONTROLS, ...BAD_UNITS, " ", "@", "(", '"', ",", "..", "☃", "ß", "ǅ", "١", "\uff0e", "-", "xn--"), fc.nat()))
     .map(([e, c, at]) => e.slice(0, at % (e.length + 1)) + c + e.slice(at % (e.length + 1))),
-  fc.tuple(fc.stringMatching(/^[a-z]{1,10}$/), fc.constantFrom("bücher.de", "☃.net", "xn--a.com", "xn--bcher-kva.de", "exa_mple.com", "-a.com", "a-.com", "a..com", "a.com.", "a.c", "a.123", "[127.0.0.1]", "localhost", "ab--cd.com", "ﬁ.com", "ＥＸＡＭＰＬＥ.com", "例え.テスト", "x".repeat(64) + ".com", `${"a.".repeat(126)}com`))
+  fc.tuple(fc.stringMatching(/^[a-z]{1,10}$/), fc.constantFrom("bücher.de", "☃.net", "xn--a.com", "xn--bcher-kva.de", "exa_mple.com", "-a.com", "a-.com", "a..com", "a.com.", "a.c", "a.123", "[127.0.0.1]", "localhost", "ab--cd.com", "ﬁ.com", "ＥＸＡＭＰＬＥ.com", "例え.テスト", `${"x".repeat(64)}.com`, `${"a.".repeat(126)}com`))
     .map(([l, d]) => `${l}@${d}`),
-  fc.constantFrom("a".repeat(65) + "@example.com", `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}.com`, "@example.com", "a@", "a@@b.co", '"a b"@example.com'),
+  fc.constantFrom(`${"a".repeat(65)}@example.com`, `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}.com`, "@example.com", "a@", "a@@b.co", '"a b"@example.com'),
 );
 
 const wrongType = fc.oneof(fc.anything({ maxDepth: 2 }), fc.constantFrom(null, -1, 0, 1.5, 2 ** 53, -(2 ** 63), Number.MAX_VALUE, [], {}, true));

@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { allComponents } from "../../infra/stack/components/index.ts";
 import { OUTBOX_QUARANTINE } from "../../shared/topics.ts";
 import { endpoints } from "../setup/endpoints.ts";
-import { createPayment, db, eventually, mongo, waitFinal } from "../payments/support.ts";
+import { createPayment, db, eventually, waitFinal } from "../payments/support.ts";
 
 
 const relayMetric = async (name: string) => {

@@ -8,7 +8,7 @@ import { deadLetterStore } from "../../shared/dead-letters/store.ts";
 import { dlqTopic, Topics } from "../../shared/topics.ts";
 import { endpoints } from "../setup/endpoints.ts";
 import { childPidFile } from "../../infra/stack/components/service.ts";
-import { auditAgainstGateway, auditOf, chargesOf, clearFaults, createPayment, db, eventually, getPayment, mongo, recordsFor, setFaults, waitFinal } from "./support.ts";
+import { auditAgainstGateway, auditOf, chargesOf, clearFaults, createPayment, db, eventually, getPayment, recordsFor, setFaults, waitFinal } from "./support.ts";
 
 afterEach(() => clearFaults());
 
