@@ -103,7 +103,10 @@ export function createApp(deps: AppDeps) {
       const level = Number(status) >= 500 || created ? "info" : "debug";
       if (logger.isLevelEnabled(level)) {
         const paymentId = created ? responseValue.headers.get("location")?.split("/").pop() : undefined;
-        logger[level]({ requestId: info.id, merchantId: info.merchantId, ...(paymentId ? { paymentId } : {}), ...labels, ms: Math.round(seconds * 1000) }, created ? "payment created" : "request");
+        logger[level](
+          { requestId: info.id, merchantId: info.merchantId, ...(paymentId ? { paymentId } : {}), ...labels, ms: Math.round(seconds * 1000) },
+          created ? "payment created" : "request",
+        );
       }
     })
     .use(docsRoutes())

@@ -122,9 +122,14 @@ function checkDevCredentials(devMode: boolean, seed: boolean, devKey: string | u
     throw new ConfigError(`SEED_DEV_MERCHANT=1 needs ${DEV_MODE_VARIABLE}=1: the dev merchant must not exist ${why}`);
   }
   const published = new Set<string>(Object.values(DEV_KEYS));
-  for (const [name, value] of [["DEV_MERCHANT_KEY", devKey], ["OPS_API_KEY", opsKey]] as const) {
+  for (const [name, value] of [
+    ["DEV_MERCHANT_KEY", devKey],
+    ["OPS_API_KEY", opsKey],
+  ] as const) {
     if (value !== undefined && published.has(value)) {
-      throw new ConfigError(`${name} is one of the project's published development keys, which anyone can read in its source; refusing to start with it ${why}`);
+      throw new ConfigError(
+        `${name} is one of the project's published development keys, which anyone can read in its source; refusing to start with it ${why}`,
+      );
     }
   }
 }
@@ -147,7 +152,10 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     serviceName,
     opsApiKey,
     merchantRatePerSecond,
-    merchantRateBurst: int(env, "MERCHANT_RATE_LIMIT_BURST", Math.max(DEFAULT_RATE_LIMITS.merchantRateBurst, merchantRatePerSecond), { min: 1, max: 10_000_000 }),
+    merchantRateBurst: int(env, "MERCHANT_RATE_LIMIT_BURST", Math.max(DEFAULT_RATE_LIMITS.merchantRateBurst, merchantRatePerSecond), {
+      min: 1,
+      max: 10_000_000,
+    }),
     authFailuresPerMinute,
     authFailureBurst: int(env, "AUTH_FAILURE_BURST", DEFAULT_RATE_LIMITS.authFailureBurst, { min: 1, max: 1_000_000 }),
     trustedProxies: list(env, "TRUSTED_PROXIES", DEFAULT_RATE_LIMITS.trustedProxies, (ip) => isIP(ip) !== 0, "IP addresses"),

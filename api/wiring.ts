@@ -44,7 +44,9 @@ export type ApiDeps = {
   logger: Logger;
   /** Omitted knobs take loadApiConfig's defaults. */
   config: Pick<ApiConfig, "bodyLimitBytes" | "createBatchMax" | "dbPoolMax" | "authCacheMs"> &
-    Partial<Pick<ApiConfig, "createMaxInFlight" | "createLingerMs" | "opsApiKey" | "serviceName" | "readReplicaMaxLagMs" | "captureWindowHours"> & RateLimitConfig> &
+    Partial<
+      Pick<ApiConfig, "createMaxInFlight" | "createLingerMs" | "opsApiKey" | "serviceName" | "readReplicaMaxLagMs" | "captureWindowHours"> & RateLimitConfig
+    > &
     /** Webhook URLs: plain http and loopback addresses allowed (local receivers). Off unless given. */
     Partial<Pick<ApiConfig, "devMode">> &
     /** The gateways' webhook secrets: without one, that gateway's webhooks are refused (404). */
@@ -122,7 +124,12 @@ export function buildApi(deps: ApiDeps) {
       primary: deps.primary,
       verifiers: verifiersFrom(config),
       logger: deps.logger,
-      notifyOutbox: createOutboxNotifier(deps.primary, Topics.paymentsResults, (err) => deps.logger.warn({ err }, "outbox notify failed; the relay's poll will pick the rows up"), NOTIFY_MIN_INTERVAL_MS),
+      notifyOutbox: createOutboxNotifier(
+        deps.primary,
+        Topics.paymentsResults,
+        (err) => deps.logger.warn({ err }, "outbox notify failed; the relay's poll will pick the rows up"),
+        NOTIFY_MIN_INTERVAL_MS,
+      ),
       onNotice: (connector, outcome) => metrics.gatewayWebhooks.inc({ connector, outcome }),
     }),
     authenticate: createAuthenticator({ sql: deps.primary, cacheMs: config.authCacheMs }),

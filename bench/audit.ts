@@ -39,10 +39,13 @@ const single = await timed(`one-by-one: ${N} insertOne`, async () => {
   for (let i = 0; i < N; i++) await one.insertOne(doc("one", i) as never);
 });
 const batched = await timed(`batched: ${N} docs in insertMany of ${BATCH} (ordered: false)`, async () => {
-  for (let i = 0; i < N; i += BATCH) await many.insertMany(Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => doc("many", i + j)) as never[], { ordered: false });
+  for (let i = 0; i < N; i += BATCH)
+    await many.insertMany(Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => doc("many", i + j)) as never[], { ordered: false });
 });
 await db.dropDatabase();
 await client.close();
 const result = { docs: N, batch: BATCH, oneByOnePerSec: Math.round(single), batchedPerSec: Math.round(batched), ratio: +(batched / single).toFixed(1) };
-console.log(`| audit inserts (${N} docs) | docs/s |\n|---|---|\n| one insertOne each | ${result.oneByOnePerSec} |\n| insertMany of ${BATCH}, unordered | ${result.batchedPerSec} (${result.ratio}×) |`);
+console.log(
+  `| audit inserts (${N} docs) | docs/s |\n|---|---|\n| one insertOne each | ${result.oneByOnePerSec} |\n| insertMany of ${BATCH}, unordered | ${result.batchedPerSec} (${result.ratio}×) |`,
+);
 if (process.argv.includes("--json")) console.log(JSON.stringify(result));

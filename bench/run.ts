@@ -32,7 +32,12 @@ const benches: Bench[] = [
   { key: "audit", title: "Audit inserts: batched vs one by one", cmd: [process.execPath, "bench/audit.ts", "--json"] },
   // The API alone: with the stream services running, every payment it creates is charged and
   // mailed on the same two cores meanwhile (the end-to-end figures cover that).
-  { key: "api", title: "API create throughput vs raw durable insert (stream services paused)", cmd: [process.execPath, "bench/api-create.ts", "--json"], pause: STREAM_SERVICES },
+  {
+    key: "api",
+    title: "API create throughput vs raw durable insert (stream services paused)",
+    cmd: [process.execPath, "bench/api-create.ts", "--json"],
+    pause: STREAM_SERVICES,
+  },
 ];
 
 function run(b: Bench): Promise<{ table: string; json: unknown }> {

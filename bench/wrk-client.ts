@@ -53,33 +53,21 @@ end
  * `concurrency` connections for `seconds`: POSTing `body` to `${target}/v1/payments`, or,
  * with `get`, GETting `${target}${get}` (the proxy-only ceiling in bench/api-create.ts).
  */
-export function runWrk(opts: {
-  wrk: string;
-  target: string;
-  apiKey: string;
-  body: string;
-  concurrency: number;
-  seconds: number;
-  get?: string;
-}): LoadResult {
+export function runWrk(opts: { wrk: string; target: string; apiKey: string; body: string; concurrency: number; seconds: number; get?: string }): LoadResult {
   const script = join(tmpdir(), `bench-create-${process.pid}.lua`);
   writeFileSync(script, SCRIPT);
   const threads = Math.min(2, opts.concurrency);
-  const res = spawnSync(
-    opts.wrk,
-    ["-t", String(threads), "-c", String(opts.concurrency), "-d", `${opts.seconds}s`, "-s", script, opts.target],
-    {
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        BENCH_API_KEY: opts.apiKey,
-        BENCH_BODY: opts.body,
-        BENCH_KEY_PREFIX: crypto.randomUUID(),
-        BENCH_METHOD: opts.get ? "GET" : "POST",
-        BENCH_PATH: opts.get ?? "/v1/payments",
-      },
+  const res = spawnSync(opts.wrk, ["-t", String(threads), "-c", String(opts.concurrency), "-d", `${opts.seconds}s`, "-s", script, opts.target], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      BENCH_API_KEY: opts.apiKey,
+      BENCH_BODY: opts.body,
+      BENCH_KEY_PREFIX: crypto.randomUUID(),
+      BENCH_METHOD: opts.get ? "GET" : "POST",
+      BENCH_PATH: opts.get ?? "/v1/payments",
     },
-  );
+  });
   const line = res.stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
   if (!line) throw new Error(`wrk failed: ${res.stderr || res.stdout}`);
   const r = JSON.parse(line.slice("BENCH_JSON ".length)) as { requests: number; errors: number; p50: number; p99: number; us: number };

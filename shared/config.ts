@@ -115,4 +115,3 @@ export function loadStackEnv(env: Env = process.env): StackEnv {
   if (err) throw new ConfigError(`invalid configuration ${err.path.slice(1) || "(root)"}: ${err.message}`);
   return cfg;
 }
-

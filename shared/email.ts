@@ -49,8 +49,7 @@ const LOCAL = `${ATEXT}+(?:\\.${ATEXT}+)*`;
  * an all-ASCII address on a host name, or one whose domain holds a non-ASCII character.
  */
 export const MAILBOX_PATTERN =
-  `^${LOCAL}@(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})` +
-  `|[^\\s@]*[^\\x00-\\x7f][^\\s@]*)$`;
+  `^${LOCAL}@(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})` + `|[^\\s@]*[^\\x00-\\x7f][^\\s@]*)$`;
 
 export const MAX_LOCAL_PART = 64;
 export const MAX_MAILBOX = 254;

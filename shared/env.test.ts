@@ -28,12 +28,15 @@ describe("int", () => {
     expect(int({ N: "-5" }, "N", 0, { min: -10, max: 10 })).toBe(-5);
   });
 
-  test.each(["10x", "abc", "1.5", "1e2", "0x10", "NaN", "Infinity", "1_000", "12 3", "99999999999999999"])("%p is refused, naming the variable and the value", (raw) => {
-    const e = refusal(() => int({ WORKER_CONCURRENCY: raw }, "WORKER_CONCURRENCY", 7, bounds));
-    expect(e.message).toContain("WORKER_CONCURRENCY");
-    expect(e.message).toContain(JSON.stringify(raw.trim()));
-    expect(e.message).toContain("[1, 100]");
-  });
+  test.each(["10x", "abc", "1.5", "1e2", "0x10", "NaN", "Infinity", "1_000", "12 3", "99999999999999999"])(
+    "%p is refused, naming the variable and the value",
+    (raw) => {
+      const e = refusal(() => int({ WORKER_CONCURRENCY: raw }, "WORKER_CONCURRENCY", 7, bounds));
+      expect(e.message).toContain("WORKER_CONCURRENCY");
+      expect(e.message).toContain(JSON.stringify(raw.trim()));
+      expect(e.message).toContain("[1, 100]");
+    },
+  );
 
   test("out of bounds is refused", () => {
     expect(refusal(() => int({ N: "0" }, "N", 7, bounds)).message).toContain("N must be an integer in [1, 100]");

@@ -110,7 +110,10 @@ export function url(env: Env, name: string, fallback: string, schemes: readonly 
 export function list(env: Env, name: string, fallback: readonly string[], valid: Check, what: string): string[] {
   const raw = given(env, name);
   if (raw === undefined) return [...fallback];
-  const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) refuse(name, `a comma-separated list of ${what}`, raw);
   const bad = items.find((item) => !passes(valid, item));
   if (bad !== undefined) refuse(name, `a comma-separated list of ${what}`, bad);

@@ -123,7 +123,13 @@ export const PaymentResult = Type.Object(
     merchantId: MerchantId,
     status: Type.Union([Type.Literal("APPROVED"), Type.Literal("DENIED"), Type.Literal("AUTHORIZED"), Type.Literal("CANCELED")]),
     kind: Type.Optional(
-      Type.Union([Type.Literal("decided"), Type.Literal("captured"), Type.Literal("canceled"), Type.Literal("refund_succeeded"), Type.Literal("refund_failed")]),
+      Type.Union([
+        Type.Literal("decided"),
+        Type.Literal("captured"),
+        Type.Literal("canceled"),
+        Type.Literal("refund_succeeded"),
+        Type.Literal("refund_failed"),
+      ]),
     ),
     declineCode: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     gatewayRef: Type.String({ minLength: 1, maxLength: 255 }),

@@ -36,7 +36,10 @@ describe("free text", () => {
     const units = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)), maxLength: 8 });
     for (const pattern of [TEXT_LINE_PATTERN, TEXT_PATTERN]) {
       const [plain, unicode] = [new RegExp(pattern), new RegExp(pattern, "u")];
-      fc.assert(fc.property(units, (s) => expect(plain.test(s)).toBe(unicode.test(s))), { numRuns: 5_000 });
+      fc.assert(
+        fc.property(units, (s) => expect(plain.test(s)).toBe(unicode.test(s))),
+        { numRuns: 5_000 },
+      );
     }
     expect(new RegExp(TEXT_LINE_PATTERN).test("a\tb")).toBe(false);
     expect(new RegExp(TEXT_PATTERN).test("a\tb\r\n")).toBe(true);

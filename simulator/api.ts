@@ -3,9 +3,7 @@
  * edge (outage, before-phase faults, latency) → authentication → routing and parameter
  * validation → idempotency layer → endpoint → after-phase faults on the way out.
  */
-import {
-  apiError, idempotencyKeyInUse, idempotencyMismatch, invalidRequest, StripeHttpError, unrecognizedUrl,
-} from "./errors.ts";
+import { apiError, idempotencyKeyInUse, idempotencyMismatch, invalidRequest, StripeHttpError, unrecognizedUrl } from "./errors.ts";
 import { EXCHANGE_ID_HEADER, type LoggedRequest } from "./request-log.ts";
 import { canonical, FormError, parseForm, type FormObject } from "./form.ts";
 import { activeOutage, decideFault, sampleLatency } from "./faults.ts";
@@ -51,7 +49,12 @@ export async function handleApi(req: Request, path: string, deps: ApiDeps, trace
   const paymentId = metadata?.payment_id ?? null;
   if (req.method === "POST") state.ledger.recordAttempt(paymentId, key);
   trace.entry = state.requests.begin({
-    at: deps.now(), method: req.method, path, exchangeId: req.headers.get(EXCHANGE_ID_HEADER), idempotencyKey: key, paymentId,
+    at: deps.now(),
+    method: req.method,
+    path,
+    exchangeId: req.headers.get(EXCHANGE_ID_HEADER),
+    idempotencyKey: key,
+    paymentId,
   });
 
   const edge: Edge = { state, sleep: deps.sleep, headers };

@@ -29,11 +29,34 @@ export type RefundListParams = Page & {
 };
 
 // Accepted so an SDK call that sets them is not refused; the simulator ignores their effect.
-const CAPTURE = ["amount_to_capture", "metadata", "expand", "amount_details", "application_fee_amount", "final_capture",
-  "hooks", "payment_details", "statement_descriptor", "statement_descriptor_suffix", "transfer_data"];
+const CAPTURE = [
+  "amount_to_capture",
+  "metadata",
+  "expand",
+  "amount_details",
+  "application_fee_amount",
+  "final_capture",
+  "hooks",
+  "payment_details",
+  "statement_descriptor",
+  "statement_descriptor_suffix",
+  "transfer_data",
+];
 const CANCEL = ["cancellation_reason", "expand"];
-const REFUND = ["amount", "payment_intent", "charge", "reason", "metadata", "expand", "currency", "customer",
-  "instructions_email", "origin", "refund_application_fee", "reverse_transfer"];
+const REFUND = [
+  "amount",
+  "payment_intent",
+  "charge",
+  "reason",
+  "metadata",
+  "expand",
+  "currency",
+  "customer",
+  "instructions_email",
+  "origin",
+  "refund_application_fee",
+  "reverse_transfer",
+];
 
 const CANCEL_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"] as const;
 const REFUND_REASONS = ["duplicate", "fraudulent", "requested_by_customer"] as const;

@@ -30,18 +30,22 @@ const CONFIRMABLE: ReadonlySet<string> = new Set(["requires_payment_method", "re
 
 export function confirmIntent(pi: PaymentIntent, p: ConfirmParams, hooks: ConfirmHooks): Executed {
   if (!CONFIRMABLE.has(pi.status)) {
-    const message = pi.status === "succeeded"
-      ? "You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed."
-      : `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`;
+    const message =
+      pi.status === "succeeded"
+        ? "You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed."
+        : `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`;
     return errorWith(pi, { ...invalidRequest(message, "payment_intent_unexpected_state").body });
   }
   const method = pi.payment_method === null ? null : hooks.method(pi.payment_method);
   if (!method) {
-    return errorWith(pi, invalidRequest(
-      "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the " +
-        "PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
-      "payment_intent_unexpected_state",
-    ).body);
+    return errorWith(
+      pi,
+      invalidRequest(
+        "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the " +
+          "PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
+        "payment_intent_unexpected_state",
+      ).body,
+    );
   }
   if (pi.automatic_payment_methods?.enabled && pi.automatic_payment_methods.allow_redirects === "always" && p.returnUrl === null) {
     return errorWith(pi, { type: "invalid_request_error", message: REDIRECT_MESSAGE });
@@ -53,9 +57,15 @@ export function confirmIntent(pi: PaymentIntent, p: ConfirmParams, hooks: Confir
   }
   const charge = hooks.newCharge();
   pi.latest_charge = charge;
-  const decline = method.card.decline ?? (method.card.requiresAction
-    ? { code: "authentication_required", decline_code: "authentication_not_handled", message: "Your card was declined. This transaction requires authentication." }
-    : undefined);
+  const decline =
+    method.card.decline ??
+    (method.card.requiresAction
+      ? {
+          code: "authentication_required",
+          decline_code: "authentication_not_handled",
+          message: "Your card was declined. This transaction requires authentication.",
+        }
+      : undefined);
   if (decline) {
     pi.status = "requires_payment_method";
     pi.payment_method = null;

@@ -85,12 +85,7 @@ export const idempotencyKeyInUse = (key: string): StripeHttpError =>
   );
 
 export const rateLimited = (): StripeHttpError =>
-  invalidRequest(
-    "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
-    "rate_limit",
-    undefined,
-    429,
-  );
+  invalidRequest("Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.", "rate_limit", undefined, 429);
 
 /** Another request holds the object's lock; Stripe asks the client to retry. */
 export const lockTimeout = (): StripeHttpError => {
@@ -108,8 +103,5 @@ export const lockTimeout = (): StripeHttpError => {
 export const apiError = (status: 500 | 502 | 503 | 504): StripeHttpError =>
   new StripeHttpError(status, {
     type: "api_error",
-    message:
-      status === 500
-        ? "An unknown error occurred"
-        : "Stripe is temporarily unavailable. Please try again later.",
+    message: status === 500 ? "An unknown error occurred" : "Stripe is temporarily unavailable. Please try again later.",
   });

@@ -33,7 +33,10 @@ function checkRates(name: string, rates: Partial<Record<FaultKind, number>>): vo
 /** `500:0.1,503:0.05,429:0.05,reset:0.02,hang:0.02` */
 export function parseRates(name: string, text: string): Partial<Record<FaultKind, number>> {
   const rates: Partial<Record<FaultKind, number>> = {};
-  for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [kind, rate] = part.split(":");
     if (!kind || !isKind(kind)) throw new ConfigError(`${name}: unknown fault kind "${kind}" (one of ${FAULT_KINDS.join(", ")})`);
     rates[kind] = num(`${name} ${kind}`, rate, 0, 1);

@@ -107,7 +107,13 @@ describe("outages, reset and reproducibility", () => {
       await other.admin("POST", "/__admin/faults", { rates: { "500": 0.3, "429": 0.2 }, phase: "before" });
       const s = other.stripe();
       const seen: number[] = [];
-      for (let i = 0; i < 20; i++) seen.push((await charge(s, `p${i}`).then(() => 200, (e) => e.statusCode)) as number);
+      for (let i = 0; i < 20; i++)
+        seen.push(
+          (await charge(s, `p${i}`).then(
+            () => 200,
+            (e) => e.statusCode,
+          )) as number,
+        );
       await other.stop();
       return seen;
     };

@@ -87,7 +87,10 @@ export function decideFault(cfg: FaultConfig, rng: Rng, canBeAfter: boolean, hit
     let r = rng();
     for (const k of FAULT_KINDS) {
       const p = cfg.rates[k] ?? 0;
-      if (r < p) { kind = k; break; }
+      if (r < p) {
+        kind = k;
+        break;
+      }
       r -= p;
     }
   }

@@ -13,11 +13,7 @@
 
 export type SavedResponse = { status: number; body: string; requestId: string };
 
-export type Begin =
-  | { kind: "new" }
-  | { kind: "replay"; saved: SavedResponse }
-  | { kind: "mismatch" }
-  | { kind: "in_use" };
+export type Begin = { kind: "new" } | { kind: "replay"; saved: SavedResponse } | { kind: "mismatch" } | { kind: "in_use" };
 
 type Entry = { fingerprint: string; saved: SavedResponse; savedAt: number };
 

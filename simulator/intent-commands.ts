@@ -14,16 +14,18 @@ export const AUTHORIZATION_VALID_MS = 7 * 24 * 60 * 60 * 1000;
 
 const CANCELABLE: ReadonlySet<string> = new Set(["requires_payment_method", "requires_capture", "requires_confirmation", "requires_action"]);
 
-const CAPTURE_TOO_LARGE =
-  "The payment could not be captured because the requested capture amount is greater than the amount you can capture for this charge.";
+const CAPTURE_TOO_LARGE = "The payment could not be captured because the requested capture amount is greater than the amount you can capture for this charge.";
 
 export function captureIntent(pi: PaymentIntent, p: CaptureParams, key: string | null, ledger: ChargeLedger): Executed {
   if (pi.status !== "requires_capture") {
-    return errorWith(pi, invalidRequest(
-      `This PaymentIntent could not be captured because it has a status of ${pi.status}. ` +
-        "Only a PaymentIntent with one of the following statuses may be captured: requires_capture.",
-      "payment_intent_unexpected_state",
-    ).body);
+    return errorWith(
+      pi,
+      invalidRequest(
+        `This PaymentIntent could not be captured because it has a status of ${pi.status}. ` +
+          "Only a PaymentIntent with one of the following statuses may be captured: requires_capture.",
+        "payment_intent_unexpected_state",
+      ).body,
+    );
   }
   const amount = p.amountToCapture ?? pi.amount_capturable;
   if (amount > pi.amount_capturable) return errorWith(pi, invalidRequest(CAPTURE_TOO_LARGE, "amount_too_large", "amount_to_capture").body);
@@ -38,11 +40,14 @@ export function captureIntent(pi: PaymentIntent, p: CaptureParams, key: string |
 
 export function cancelIntent(pi: PaymentIntent, p: CancelParams, nowSeconds: number, ledger: ChargeLedger): Executed {
   if (!CANCELABLE.has(pi.status)) {
-    return errorWith(pi, invalidRequest(
-      `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the ` +
-        "following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.",
-      "payment_intent_unexpected_state",
-    ).body);
+    return errorWith(
+      pi,
+      invalidRequest(
+        `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the ` +
+          "following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.",
+        "payment_intent_unexpected_state",
+      ).body,
+    );
   }
   markCanceled(pi, p.reason, nowSeconds, ledger);
   return ok(pi);

@@ -33,7 +33,11 @@ describe("capture", () => {
 
   test("a partial capture takes what is asked and releases the rest", async () => {
     const pi = await authorize(stripe, "pay_part");
-    const captured = await stripe.paymentIntents.capture(pi.id, { amount_to_capture: 1500, metadata: { captured_by: "cmd_9" } }, { idempotencyKey: "cap_part" });
+    const captured = await stripe.paymentIntents.capture(
+      pi.id,
+      { amount_to_capture: 1500, metadata: { captured_by: "cmd_9" } },
+      { idempotencyKey: "cap_part" },
+    );
     expect(captured).toMatchObject({ status: "succeeded", amount: 2000, amount_received: 1500, amount_capturable: 0 });
     expect(captured.metadata).toEqual({ payment_id: "pay_part", captured_by: "cmd_9" });
     expect(await forPayment("pay_part")).toMatchObject({ charges: 1, authorized: 2000, capturable: 0, captured: 1500 });
@@ -104,7 +108,12 @@ describe("cancel", () => {
     const noMethod = await stripe.paymentIntents.create({ amount: 2000, currency: "usd", allowed_payment_method_types: ["card"] });
     expect(noMethod.status).toBe("requires_payment_method");
     expect(await stripe.paymentIntents.cancel(noMethod.id)).toMatchObject({ status: "canceled", cancellation_reason: null });
-    const unconfirmed = await stripe.paymentIntents.create({ amount: 2000, currency: "usd", payment_method: "pm_card_visa", allowed_payment_method_types: ["card"] });
+    const unconfirmed = await stripe.paymentIntents.create({
+      amount: 2000,
+      currency: "usd",
+      payment_method: "pm_card_visa",
+      allowed_payment_method_types: ["card"],
+    });
     expect((await stripe.paymentIntents.cancel(unconfirmed.id, { cancellation_reason: "abandoned" })).status).toBe("canceled");
   });
 

@@ -24,11 +24,14 @@ export function listenRefusable(handler: Handler, faults: FaultConfig, now: () =
       // After this answer has gone out: the caller learns the outage began.
       setTimeout(() => {
         void server.stop(true);
-        setTimeout(() => {
-          faults.outage = null;
-          refusing = false;
-          server = serve(port);
-        }, Math.max(0, outage.untilMs - now()));
+        setTimeout(
+          () => {
+            faults.outage = null;
+            refusing = false;
+            server = serve(port);
+          },
+          Math.max(0, outage.untilMs - now()),
+        );
       }, 20);
     }
     return res;

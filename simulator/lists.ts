@@ -26,7 +26,8 @@ export function listLimit(raw: string | null): number {
 }
 
 function timestamp(v: FormValue, param: string): number {
-  if (typeof v !== "string" || !TIMESTAMP.test(v)) throw invalidRequest(`Invalid integer: ${typeof v === "string" ? v : param}`, "parameter_invalid_integer", param);
+  if (typeof v !== "string" || !TIMESTAMP.test(v))
+    throw invalidRequest(`Invalid integer: ${typeof v === "string" ? v : param}`, "parameter_invalid_integer", param);
   return Number(v);
 }
 
@@ -47,7 +48,10 @@ export function parseCreated(v: FormValue | undefined): CreatedFilter | null {
 
 export const inCreated = (f: CreatedFilter | null, created: number): boolean =>
   f === null ||
-  ((f.gt === undefined || created > f.gt) && (f.gte === undefined || created >= f.gte) && (f.lt === undefined || created < f.lt) && (f.lte === undefined || created <= f.lte));
+  ((f.gt === undefined || created > f.gt) &&
+    (f.gte === undefined || created >= f.gte) &&
+    (f.lt === undefined || created < f.lt) &&
+    (f.lte === undefined || created <= f.lte));
 
 /** The paging parameters of a list whose other parameters are `own` (checked by the caller). */
 export function parsePage(query: FormObject, own: readonly string[]): Page {

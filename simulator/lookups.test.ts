@@ -82,7 +82,14 @@ describe("faults for one payment", () => {
     expect(headerOf(replay.headers, "idempotent-replayed")).toBe("true");
     expect((await searchFor("pay_st")).data).toEqual([]);
     const pi = await stripe.paymentIntents.create(
-      { amount: 2000, currency: "usd", payment_method: "pm_card_visa", confirm: true, allowed_payment_method_types: ["card"], metadata: { payment_id: "pay_st" } },
+      {
+        amount: 2000,
+        currency: "usd",
+        payment_method: "pm_card_visa",
+        confirm: true,
+        allowed_payment_method_types: ["card"],
+        metadata: { payment_id: "pay_st" },
+      },
       { idempotencyKey: "pay_st:1" },
     );
     expect(pi.status).toBe("succeeded");
@@ -98,7 +105,14 @@ describe("faults for one payment", () => {
     });
     const create = (id: string, merchant: string) =>
       stripe.paymentIntents.create(
-        { amount: 2000, currency: "usd", payment_method: "pm_card_visa", confirm: true, allowed_payment_method_types: ["card"], metadata: { payment_id: id, merchant_id: merchant } },
+        {
+          amount: 2000,
+          currency: "usd",
+          payment_method: "pm_card_visa",
+          confirm: true,
+          allowed_payment_method_types: ["card"],
+          metadata: { payment_id: id, merchant_id: merchant },
+        },
         { idempotencyKey: id },
       );
     for (const id of ["pay_r1", "pay_r2"]) {
@@ -115,10 +129,19 @@ describe("faults for one payment", () => {
 describe("the request log", () => {
   test("records every /v1 request in order with the client's exchange id, its payment, status and fault", async () => {
     await faults({ next: [{ kind: "503", phase: "after" }] });
-    await rejection(stripe.paymentIntents.create(
-      { amount: 2000, currency: "usd", payment_method: "pm_card_visa", confirm: true, allowed_payment_method_types: ["card"], metadata: { payment_id: "pay_l" } },
-      { idempotencyKey: "pay_l", headers: { "Payorch-Exchange-Id": "ex-1" } },
-    ));
+    await rejection(
+      stripe.paymentIntents.create(
+        {
+          amount: 2000,
+          currency: "usd",
+          payment_method: "pm_card_visa",
+          confirm: true,
+          allowed_payment_method_types: ["card"],
+          metadata: { payment_id: "pay_l" },
+        },
+        { idempotencyKey: "pay_l", headers: { "Payorch-Exchange-Id": "ex-1" } },
+      ),
+    );
     const pi = (await searchFor("pay_l")).data[0]!;
     await stripe.paymentIntents.retrieve(pi.id, {}, { headers: { "Payorch-Exchange-Id": "ex-3" } });
     const log = (await run.admin("GET", "/__admin/requests?payment_id=pay_l")).data;

@@ -31,7 +31,10 @@ function loadConfig(env: Record<string, string | undefined>) {
       faults: configFromEnv(env, Date.now()),
       quiet: bool(env, "SIM_QUIET"),
       gateway: oneOf(env, "SIM_GATEWAY", ["stripe", "adyen"] as const, "stripe"),
-      merchantAccounts: (env.SIM_ADYEN_MERCHANT_ACCOUNTS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+      merchantAccounts: (env.SIM_ADYEN_MERCHANT_ACCOUNTS ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
     };
   } catch (e) {
     return fail(e instanceof ConfigError || e instanceof EnvError ? e.message : String(e));
@@ -49,9 +52,7 @@ const webhooks = (() => {
 })();
 const seed = seedFrom(env.SIM_SEED);
 const log = quiet ? undefined : (line: string) => console.log(`[simulator] ${line}`);
-const sim = gateway === "adyen"
-  ? createAdyenSimulator({ faults, seed, log, webhooks, merchantAccounts })
-  : createSimulator({ faults, seed, log, webhooks });
+const sim = gateway === "adyen" ? createAdyenSimulator({ faults, seed, log, webhooks, merchantAccounts }) : createSimulator({ faults, seed, log, webhooks });
 const server = listenRefusable(sim.fetch, sim.state.faults, () => sim.state.now(), { port, hostname });
 
 console.log(

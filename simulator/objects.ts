@@ -36,8 +36,13 @@ export function paymentMethodObject(id: string, card: TestCard, created: number)
 }
 
 export type IntentStatus =
-  | "requires_payment_method" | "requires_confirmation" | "requires_action"
-  | "processing" | "requires_capture" | "canceled" | "succeeded";
+  | "requires_payment_method"
+  | "requires_confirmation"
+  | "requires_action"
+  | "processing"
+  | "requires_capture"
+  | "canceled"
+  | "succeeded";
 
 /** `automatic`: the gateway released an authorization left uncaptured for 7 days. */
 export type CancellationReason = "duplicate" | "fraudulent" | "requested_by_customer" | "abandoned" | "automatic";

@@ -26,16 +26,43 @@ export type CreateParams = ConfirmParams & {
 
 // Accepted so an SDK call that sets them is not refused; the simulator ignores their effect.
 const PASSIVE = [
-  "customer", "confirmation_method", "receipt_email", "statement_descriptor", "statement_descriptor_suffix",
-  "off_session", "expand", "use_stripe_sdk", "payment_method_options", "shipping", "transfer_group",
-  "on_behalf_of", "application_fee_amount", "transfer_data", "radar_options", "mandate_data",
-  "setup_future_usage", "excluded_payment_method_types", "payment_method_configuration",
+  "customer",
+  "confirmation_method",
+  "receipt_email",
+  "statement_descriptor",
+  "statement_descriptor_suffix",
+  "off_session",
+  "expand",
+  "use_stripe_sdk",
+  "payment_method_options",
+  "shipping",
+  "transfer_group",
+  "on_behalf_of",
+  "application_fee_amount",
+  "transfer_data",
+  "radar_options",
+  "mandate_data",
+  "setup_future_usage",
+  "excluded_payment_method_types",
+  "payment_method_configuration",
 ];
 // `allowed_payment_method_types` is the name in the API version stripe@23 pins (2026-10-28.endive);
 // `payment_method_types` is the name older versions use. Both mean the same here.
-const CREATE = ["amount", "currency", "payment_method", "confirm", "metadata", "description", "payment_method_types",
+const CREATE = [
+  "amount",
+  "currency",
+  "payment_method",
+  "confirm",
+  "metadata",
+  "description",
+  "payment_method_types",
   "allowed_payment_method_types",
-  "automatic_payment_methods", "capture_method", "return_url", "error_on_requires_action", ...PASSIVE];
+  "automatic_payment_methods",
+  "capture_method",
+  "return_url",
+  "error_on_requires_action",
+  ...PASSIVE,
+];
 const CONFIRM = ["payment_method", "return_url", "error_on_requires_action", "capture_method", ...PASSIVE];
 
 export const missing = (p: string): StripeHttpError => invalidRequest(`Missing required param: ${p}.`, "parameter_missing", p);
@@ -111,7 +138,11 @@ function apmOf(v: FormValue | undefined): CreateParams["automaticPaymentMethods"
   if (v.enabled === undefined) throw missing("automatic_payment_methods[enabled]");
   const ar = v.allow_redirects ?? "always";
   if (ar !== "always" && ar !== "never") {
-    throw invalidRequest(`Invalid automatic_payment_methods[allow_redirects]: must be one of always or never`, undefined, "automatic_payment_methods[allow_redirects]");
+    throw invalidRequest(
+      `Invalid automatic_payment_methods[allow_redirects]: must be one of always or never`,
+      undefined,
+      "automatic_payment_methods[allow_redirects]",
+    );
   }
   return { enabled, allow_redirects: ar };
 }
@@ -137,12 +168,20 @@ export function parseCreate(form: FormObject): CreateParams {
   if (cur === null) throw missing("currency");
   const currency = cur.toLowerCase();
   if (!SUPPORTED_CURRENCIES.has(currency)) {
-    throw invalidRequest(`Invalid currency: ${currency}. Stripe currently supports these currencies: ${[...SUPPORTED_CURRENCIES].join(", ")}`, undefined, "currency");
+    throw invalidRequest(
+      `Invalid currency: ${currency}. Stripe currently supports these currencies: ${[...SUPPORTED_CURRENCIES].join(", ")}`,
+      undefined,
+      "currency",
+    );
   }
   const paymentMethodTypes = typesOf(form);
   const automaticPaymentMethods = apmOf(form.automatic_payment_methods);
   if (paymentMethodTypes && automaticPaymentMethods?.enabled) {
-    throw invalidRequest("You may only specify one of these parameters: automatic_payment_methods, allowed_payment_method_types.", "parameters_exclusive", "automatic_payment_methods");
+    throw invalidRequest(
+      "You may only specify one of these parameters: automatic_payment_methods, allowed_payment_method_types.",
+      "parameters_exclusive",
+      "automatic_payment_methods",
+    );
   }
   return {
     ...parseConfirm(Object.fromEntries(Object.entries(form).filter(([k]) => CONFIRM.includes(k)))),

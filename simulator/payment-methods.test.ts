@@ -69,7 +69,9 @@ describe("Stripe's test payment methods through the official SDK", () => {
 
   test("create without confirm, then confirm", async () => {
     const pi = await stripe.paymentIntents.create({
-      amount: 999, currency: "EUR", payment_method: "pm_card_mastercard",
+      amount: 999,
+      currency: "EUR",
+      payment_method: "pm_card_mastercard",
       automatic_payment_methods: { enabled: true, allow_redirects: "never" },
     });
     expect(pi.status).toBe("requires_confirmation");

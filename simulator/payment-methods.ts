@@ -76,20 +76,28 @@ export const TEST_CARDS: Readonly<Record<string, TestCard>> = {
   pm_card_chargeCustomerFail: visa("0341", { decline: declined("generic_decline", "try_again_later") }),
   pm_card_chargeDeclinedExpiredCard: visa("0069", {
     decline: {
-      code: "expired_card", decline_code: "expired_card", param: "exp_month",
-      advice_code: "confirm_card_data", message: "Your card has expired.",
+      code: "expired_card",
+      decline_code: "expired_card",
+      param: "exp_month",
+      advice_code: "confirm_card_data",
+      message: "Your card has expired.",
     },
   }),
   pm_card_chargeDeclinedIncorrectCvc: visa("0127", {
     decline: {
-      code: "incorrect_cvc", decline_code: "incorrect_cvc", param: "cvc",
-      advice_code: "confirm_card_data", message: "Your card's security code is incorrect.",
+      code: "incorrect_cvc",
+      decline_code: "incorrect_cvc",
+      param: "cvc",
+      advice_code: "confirm_card_data",
+      message: "Your card's security code is incorrect.",
     },
   }),
   // A card_error (402) on Stripe even though retrying can succeed; callers classify it.
   pm_card_chargeDeclinedProcessingError: visa("0119", {
     decline: {
-      code: "processing_error", decline_code: "processing_error", advice_code: "try_again_later",
+      code: "processing_error",
+      decline_code: "processing_error",
+      advice_code: "try_again_later",
       message: "An error occurred while processing your card. Try again in a little bit.",
     },
   }),

@@ -33,8 +33,14 @@ export type RefundObject = {
 };
 
 export function refundObject(f: {
-  id: string; amount: number; charge: string; created: number; pi: PaymentIntent;
-  reason: RefundReason | null; metadata: Record<string, string>; status: RefundStatus;
+  id: string;
+  amount: number;
+  charge: string;
+  created: number;
+  pi: PaymentIntent;
+  reason: RefundReason | null;
+  metadata: Record<string, string>;
+  status: RefundStatus;
 }): RefundObject {
   return {
     id: f.id,

@@ -24,8 +24,14 @@ describe("refunding captured money", () => {
     const pi = await charge(stripe, "pay_r");
     const first = await refund({ payment_intent: pi.id, amount: 500, reason: "requested_by_customer", metadata: { command: "c1" } }, "c1");
     expect(first).toMatchObject({
-      object: "refund", amount: 500, currency: "usd", status: "succeeded", payment_intent: pi.id, charge: pi.latest_charge,
-      reason: "requested_by_customer", metadata: { command: "c1" },
+      object: "refund",
+      amount: 500,
+      currency: "usd",
+      status: "succeeded",
+      payment_intent: pi.id,
+      charge: pi.latest_charge,
+      reason: "requested_by_customer",
+      metadata: { command: "c1" },
     });
     expect(first.id).toStartWith("re_");
     const tooMuch = await rejection(refund({ payment_intent: pi.id, amount: 1501 }, "c2"));
@@ -40,7 +46,10 @@ describe("refunding captured money", () => {
     expect(none.message).toBe(`Charge ${pi.latest_charge} has already been refunded.`);
     const ledger = await forPayment("pay_r");
     expect(ledger).toMatchObject({ charges: 1, captured: 2000, refunded: 2000, pendingRefunds: 0, refundCount: 2 });
-    expect(ledger.refunds.map((r: any) => [r.amount, r.status])).toEqual([[500, "succeeded"], [1500, "succeeded"]]);
+    expect(ledger.refunds.map((r: any) => [r.amount, r.status])).toEqual([
+      [500, "succeeded"],
+      [1500, "succeeded"],
+    ]);
     expect(ledger.byIntent[pi.id]).toMatchObject({ captured: 2000, refunded: 2000, refundCount: 2 });
   });
 

@@ -57,26 +57,40 @@ export class Refunds {
       return refused(invalidRequest(`Charge ${p.charge} has failed and cannot be refunded.`, "charge_not_refundable", "charge").body);
     }
     if (pi.status !== "succeeded" || pi.amount_received === 0 || charge === null) {
-      return refused(invalidRequest(
-        `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`,
-        "payment_intent_unexpected_state",
-        p.paymentIntent !== null ? "payment_intent" : "charge",
-      ).body);
+      return refused(
+        invalidRequest(
+          `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`,
+          "payment_intent_unexpected_state",
+          p.paymentIntent !== null ? "payment_intent" : "charge",
+        ).body,
+      );
     }
-    const remaining = pi.amount_received - this.#of(pi.id).filter(holdsMoney).reduce((n, r) => n + r.amount, 0);
+    const remaining =
+      pi.amount_received -
+      this.#of(pi.id)
+        .filter(holdsMoney)
+        .reduce((n, r) => n + r.amount, 0);
     if (remaining <= 0) return refused(invalidRequest(`Charge ${charge} has already been refunded.`, "charge_already_refunded").body);
     const amount = p.amount ?? remaining;
     if (amount > remaining) {
-      return refused(invalidRequest(
-        `Refund amount (${formatAmount(amount, pi.currency)}) is greater than unrefunded amount on charge (${formatAmount(remaining, pi.currency)})`,
-        "amount_too_large",
-        "amount",
-      ).body);
+      return refused(
+        invalidRequest(
+          `Refund amount (${formatAmount(amount, pi.currency)}) is greater than unrefunded amount on charge (${formatAmount(remaining, pi.currency)})`,
+          "amount_too_large",
+          "amount",
+        ).body,
+      );
     }
     const behaviour = this.#deps.intents.cardOf(pi)?.refund;
     const refund = refundObject({
-      id: this.#deps.ids("re"), amount, charge, created: Math.floor(this.#deps.now() / 1000), pi,
-      reason: p.reason, metadata: p.metadata, status: behaviour === "pending" ? "pending" : "succeeded",
+      id: this.#deps.ids("re"),
+      amount,
+      charge,
+      created: Math.floor(this.#deps.now() / 1000),
+      pi,
+      reason: p.reason,
+      metadata: p.metadata,
+      status: behaviour === "pending" ? "pending" : "succeeded",
     });
     const at = this.#deps.now() + ASYNC_REFUND_MS;
     if (behaviour === "fail") this.#later.set(refund.id, { at, status: "failed", failureReason: "expired_or_canceled_card" });

@@ -12,9 +12,16 @@ import { parseConfirm, parseCreate, str } from "./params.ts";
 import type { SimulatorState } from "./state.ts";
 
 export type Route =
-  | { kind: "create" } | { kind: "confirm"; id: string } | { kind: "capture"; id: string } | { kind: "cancel"; id: string }
-  | { kind: "retrieve"; id: string } | { kind: "search" } | { kind: "list" }
-  | { kind: "refund" } | { kind: "refund_retrieve"; id: string } | { kind: "refund_list" };
+  | { kind: "create" }
+  | { kind: "confirm"; id: string }
+  | { kind: "capture"; id: string }
+  | { kind: "cancel"; id: string }
+  | { kind: "retrieve"; id: string }
+  | { kind: "search" }
+  | { kind: "list" }
+  | { kind: "refund" }
+  | { kind: "refund_retrieve"; id: string }
+  | { kind: "refund_list" };
 
 const INTENT_COMMAND = /^\/v1\/payment_intents\/([^/]+)\/(confirm|capture|cancel)$/;
 
@@ -122,7 +129,10 @@ export function metadataOf(route: Route | null, form: FormObject, query: FormObj
       if (typeof meta !== "object" || Array.isArray(meta)) return null;
       return Object.fromEntries(Object.entries(meta).filter((e): e is [string, string] => typeof e[1] === "string"));
     }
-    case "confirm": case "capture": case "cancel": case "retrieve":
+    case "confirm":
+    case "capture":
+    case "cancel":
+    case "retrieve":
       return ofIntent(route.id);
     case "refund":
       return named(form);

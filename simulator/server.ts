@@ -57,11 +57,9 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
       return errorResponse(apiError(500));
     } finally {
       if (trace.entry) Object.assign(trace.entry, { status: status === "reset" ? "reset" : Number(status), fault: trace.fault, replayed: trace.replayed });
-      const extra = [
-        trace.key !== null ? `key=${trace.key}` : "",
-        trace.fault ? `fault=${trace.fault}` : "",
-        trace.replayed ? "replayed" : "",
-      ].filter(Boolean).join(" ");
+      const extra = [trace.key !== null ? `key=${trace.key}` : "", trace.fault ? `fault=${trace.fault}` : "", trace.replayed ? "replayed" : ""]
+        .filter(Boolean)
+        .join(" ");
       log(`${req.method} ${path} ${status} ${Math.round(performance.now() - started)}ms ${extra}`.trimEnd());
     }
   }

@@ -36,7 +36,12 @@ export type SimulatorState = {
   reset(): void;
 };
 
-export function createState(seed: number, startFaults: FaultConfig | undefined, realNow: () => number, startWebhooks: WebhookSettings | null = null): SimulatorState {
+export function createState(
+  seed: number,
+  startFaults: FaultConfig | undefined,
+  realNow: () => number,
+  startWebhooks: WebhookSettings | null = null,
+): SimulatorState {
   const initial = structuredClone(startFaults ?? emptyConfig());
   const ledger = new ChargeLedger();
   const clock = { offsetMs: 0 };

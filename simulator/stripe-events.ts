@@ -33,8 +33,15 @@ export function stripeSignature(payload: string, secret: string, timestampSecond
 export function stripeEventSink(d: WebhookDispatcher, ids: () => string, now: () => number): StripeEventSink {
   return (type, object) => {
     const event = {
-      id: ids(), object: "event", api_version: EVENT_API_VERSION, created: Math.floor(now() / 1000),
-      data: { object: snapshot(object) }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type,
+      id: ids(),
+      object: "event",
+      api_version: EVENT_API_VERSION,
+      created: Math.floor(now() / 1000),
+      data: { object: snapshot(object) },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
     };
     const body = JSON.stringify(event);
     d.enqueue({ type, objectId: object.id, paymentId: object.metadata?.payment_id ?? null, merchantId: object.metadata?.merchant_id ?? null }, (secret) => ({

@@ -7,7 +7,11 @@ const stripe = run.stripe();
 afterAll(() => run.stop());
 
 const base: Stripe.PaymentIntentCreateParams = {
-  amount: 2000, currency: "usd", payment_method: "pm_card_visa", confirm: true, allowed_payment_method_types: ["card"],
+  amount: 2000,
+  currency: "usd",
+  payment_method: "pm_card_visa",
+  confirm: true,
+  allowed_payment_method_types: ["card"],
 };
 
 describe("requests Stripe would refuse are refused the same way", () => {
@@ -46,7 +50,11 @@ describe("requests Stripe would refuse are refused the same way", () => {
 
   test("payment_method_types, the name before API version 2026-10-28, is accepted too", async () => {
     const pi = await stripe.paymentIntents.create({
-      amount: 2000, currency: "usd", payment_method: "pm_card_visa", confirm: true, payment_method_types: ["card"],
+      amount: 2000,
+      currency: "usd",
+      payment_method: "pm_card_visa",
+      confirm: true,
+      payment_method_types: ["card"],
     } as Stripe.PaymentIntentCreateParams);
     expect(pi.status).toBe("succeeded");
     expect(pi.payment_method_types).toEqual(["card"]);
@@ -58,7 +66,10 @@ describe("requests Stripe would refuse are refused the same way", () => {
     expect(err.message).toContain("return_url");
     expect(err.payment_intent.status).toBe("requires_confirmation");
     const ok = await stripe.paymentIntents.create({
-      amount: 2000, currency: "usd", payment_method: "pm_card_visa", confirm: true,
+      amount: 2000,
+      currency: "usd",
+      payment_method: "pm_card_visa",
+      confirm: true,
       automatic_payment_methods: { enabled: true, allow_redirects: "never" },
     });
     expect(ok.status).toBe("succeeded");

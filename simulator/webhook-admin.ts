@@ -31,7 +31,8 @@ function flag(name: string, v: unknown): boolean {
 
 function merchants(v: unknown): string[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v) || v.length > 1_000 || !v.every((m) => typeof m === "string" && m.length > 0 && m.length <= 100)) throw new ConfigError("skipMerchants must be a list of merchant ids");
+  if (!Array.isArray(v) || v.length > 1_000 || !v.every((m) => typeof m === "string" && m.length > 0 && m.length <= 100))
+    throw new ConfigError("skipMerchants must be a list of merchant ids");
   return v as string[];
 }
 
@@ -39,7 +40,8 @@ export function parseWebhookSettings(gateway: Gateway, input: unknown): WebhookS
   if (typeof input !== "object" || input === null || Array.isArray(input)) throw new ConfigError("body must be an object");
   const o = input as Record<string, unknown>;
   const secretField = SECRET_FIELD[gateway];
-  for (const k of Object.keys(o)) if (k !== secretField && !ALLOWED.includes(k)) throw new ConfigError(`unknown field "${k}" (allowed: ${[secretField, ...ALLOWED].join(", ")})`);
+  for (const k of Object.keys(o))
+    if (k !== secretField && !ALLOWED.includes(k)) throw new ConfigError(`unknown field "${k}" (allowed: ${[secretField, ...ALLOWED].join(", ")})`);
   let url: URL;
   try {
     url = new URL(String(o.url));
@@ -55,10 +57,14 @@ export function parseWebhookSettings(gateway: Gateway, input: unknown): WebhookS
     throw new ConfigError(gateway === "adyen" ? "hmacKeyHex must be a hex HMAC key (32 to 128 hex digits)" : "secret must be a signing secret whsec_…");
   }
   return {
-    url: url.toString(), secret,
+    url: url.toString(),
+    secret,
     delayMs: whole("delayMs", o.delayMs, 0, 600_000),
-    duplicate: flag("duplicate", o.duplicate), reorder: flag("reorder", o.reorder), hold: flag("hold", o.hold),
-    retries: whole("retries", o.retries, 3, 20), retryDelayMs: whole("retryDelayMs", o.retryDelayMs, 1_000, 600_000),
+    duplicate: flag("duplicate", o.duplicate),
+    reorder: flag("reorder", o.reorder),
+    hold: flag("hold", o.hold),
+    retries: whole("retries", o.retries, 3, 20),
+    retryDelayMs: whole("retryDelayMs", o.retryDelayMs, 1_000, 600_000),
     skipMerchants: merchants(o.skipMerchants),
   };
 }
@@ -68,7 +74,8 @@ export function webhookSettingsFromEnv(gateway: Gateway, env: Record<string, str
   if (!env.SIM_WEBHOOK_URL) return null;
   try {
     return parseWebhookSettings(gateway, {
-      url: env.SIM_WEBHOOK_URL, [SECRET_FIELD[gateway]]: env.SIM_WEBHOOK_SECRET,
+      url: env.SIM_WEBHOOK_URL,
+      [SECRET_FIELD[gateway]]: env.SIM_WEBHOOK_SECRET,
       ...(env.SIM_WEBHOOK_DELAY_MS ? { delayMs: Number(env.SIM_WEBHOOK_DELAY_MS) } : {}),
       ...(env.SIM_WEBHOOK_RETRIES ? { retries: Number(env.SIM_WEBHOOK_RETRIES) } : {}),
     });

@@ -63,7 +63,7 @@ describe("events", () => {
     const held = await authorize(stripe, "pay_wx");
     await stripe.paymentIntents.cancel(held.id);
     await until("two events", () => receiver.received.length === 2);
-    expect((await verified(1))).toMatchObject({ type: "payment_intent.canceled", data: { object: { id: held.id, status: "canceled" } } });
+    expect(await verified(1)).toMatchObject({ type: "payment_intent.canceled", data: { object: { id: held.id, status: "canceled" } } });
   });
 
   test("twice and held: the shared delivery options work in Stripe mode too", async () => {

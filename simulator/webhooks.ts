@@ -79,9 +79,11 @@ export class WebhookDispatcher {
     this.#held = [];
     if (this.#settings?.reorder) batch.reverse();
     const generation = this.#generation;
-    this.#track((async () => {
-      for (const p of batch) await this.#deliver(p, generation);
-    })());
+    this.#track(
+      (async () => {
+        for (const p of batch) await this.#deliver(p, generation);
+      })(),
+    );
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
   }
 
@@ -113,7 +115,7 @@ export class WebhookDispatcher {
   }
 
   async #deliver(p: Pending, generation: number): Promise<void> {
-    const copies = this.#settings?.duplicate ? [1, 2] as const : [1] as const;
+    const copies = this.#settings?.duplicate ? ([1, 2] as const) : ([1] as const);
     for (const copy of copies) await this.#send(p, copy, generation);
   }
 

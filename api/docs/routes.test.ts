@@ -3,9 +3,7 @@ import { Elysia, t } from "elysia";
 import { DOCS_CSP, docsRoutes } from "./routes.ts";
 import { resolveUiBundle } from "./ui-bundle.ts";
 
-const app = new Elysia()
-  .use(docsRoutes())
-  .post("/v1/things", () => "ok", { body: t.Object({ n: t.Integer() }), detail: { summary: "Create a thing" } });
+const app = new Elysia().use(docsRoutes()).post("/v1/things", () => "ok", { body: t.Object({ n: t.Integer() }), detail: { summary: "Create a thing" } });
 const get = (path: string) => app.handle(new Request(`http://localhost${path}`));
 
 test("the page loads its scripts from this origin only, under a CSP that allows no other", async () => {

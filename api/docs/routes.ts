@@ -87,10 +87,6 @@ export function docsRoutes() {
         }),
       hidden,
     )
-    .get(
-      BUNDLE_PATH,
-      () => new Response(Bun.file(bundle.path), { headers: { ...asset, "content-type": "text/javascript; charset=utf-8" } }),
-      hidden,
-    )
+    .get(BUNDLE_PATH, () => new Response(Bun.file(bundle.path), { headers: { ...asset, "content-type": "text/javascript; charset=utf-8" } }), hidden)
     .get(INIT_PATH, () => new Response(initScript, { headers: { ...asset, "content-type": "text/javascript; charset=utf-8" } }), hidden);
 }

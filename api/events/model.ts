@@ -26,10 +26,9 @@ export const DeliveryAttempt = Type.Object({
   attempted_at: Type.String({ format: "date-time" }),
   duration_ms: Nullable(Type.Integer()),
   status_code: Nullable(Type.Integer({ description: "The endpoint's HTTP status; null when there was no answer." })),
-  outcome: Type.Union(
-    [Type.Literal("in_flight"), Type.Literal("delivered"), Type.Literal("failed"), Type.Literal("refused"), Type.Literal("interrupted")],
-    { description: "interrupted: the dispatcher stopped before the answer was recorded (the event was sent again)." },
-  ),
+  outcome: Type.Union([Type.Literal("in_flight"), Type.Literal("delivered"), Type.Literal("failed"), Type.Literal("refused"), Type.Literal("interrupted")], {
+    description: "interrupted: the dispatcher stopped before the answer was recorded (the event was sent again).",
+  }),
   error: Nullable(Type.String({ description: "Why it failed: the status, a timeout, a connection or TLS error, a refused destination." })),
 });
 
@@ -57,7 +56,11 @@ export const DeliveryList = Type.Object({ object: Type.Literal("list"), data: Ty
 export const ResendBody = Type.Object(
   {
     webhook_endpoint: Type.Optional(
-      Type.String({ ...WebhookEndpointId, error: "must be a webhook endpoint id", description: "Only this endpoint; by default every enabled endpoint that subscribes to the event's type." }),
+      Type.String({
+        ...WebhookEndpointId,
+        error: "must be a webhook endpoint id",
+        description: "Only this endpoint; by default every enabled endpoint that subscribes to the event's type.",
+      }),
     ),
   },
   { additionalProperties: false },

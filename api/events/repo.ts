@@ -53,7 +53,12 @@ const MAX_DELIVERIES = 100;
 const MAX_ATTEMPTS = 100;
 
 /** The event's deliveries (one per endpoint) with their attempts; undefined when the event is not the merchant's. */
-export async function deliveriesOf(sql: Sql | TransactionSql, merchantId: string, eventId: string, endpointIds?: readonly string[]): Promise<Delivery[] | undefined> {
+export async function deliveriesOf(
+  sql: Sql | TransactionSql,
+  merchantId: string,
+  eventId: string,
+  endpointIds?: readonly string[],
+): Promise<Delivery[] | undefined> {
   const q = sql as Sql;
   const [event] = await q`SELECT id FROM events WHERE merchant_id = ${merchantId} AND id = ${eventId}`;
   if (!event) return undefined;

@@ -49,9 +49,19 @@ export function createEventsService(deps: EventsServiceDeps) {
       case "no_endpoint":
         throw notFound("No such webhook endpoint.", "webhook_endpoint");
       case "endpoint_disabled":
-        throw new ApiError(400, "invalid_request_error", "webhook_endpoint_disabled", "That webhook endpoint is disabled; enable it first.", "webhook_endpoint");
+        throw new ApiError(
+          400,
+          "invalid_request_error",
+          "webhook_endpoint_disabled",
+          "That webhook endpoint is disabled; enable it first.",
+          "webhook_endpoint",
+        );
       case "nobody_subscribed":
-        throw badRequest("no_webhook_endpoints", "No enabled webhook endpoint subscribes to this event's type; name one in webhook_endpoint.", "webhook_endpoint");
+        throw badRequest(
+          "no_webhook_endpoints",
+          "No enabled webhook endpoint subscribes to this event's type; name one in webhook_endpoint.",
+          "webhook_endpoint",
+        );
       case "reopened":
         return (await repo.deliveriesOf(deps.primary, merchantId, id, outcome.endpointIds)) ?? [];
     }

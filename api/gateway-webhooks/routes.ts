@@ -23,24 +23,26 @@ const ACK: Record<ConnectorName, () => Response> = {
 
 export function gatewayWebhookRoutes(deps: { service: GatewayWebhooksService }) {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  const receive = (connector: ConnectorName) => async ({ request }: { request: Request }) => {
-    if (!deps.service.configured(connector)) throw notFound(`This platform has no webhook settings for ${connector}.`);
-    let raw: string;
-    try {
-      raw = decoder.decode(await readCapped(request, WEBHOOK_BODY_LIMIT_BYTES));
-    } catch (err) {
-      if (err instanceof TypeError) throw badRequest("invalid_body", "The body is not valid UTF-8.");
-      throw err;
-    }
-    try {
-      await deps.service.receive(connector, raw, request.headers);
-    } catch (err) {
-      // The message says what failed (a missing header, a signature that does not verify), never what was sent.
-      if (isRejection(err)) throw badRequest("webhook_rejected", `Not a verified ${connector} webhook: ${err.message}`);
-      throw err;
-    }
-    return ACK[connector]();
-  };
+  const receive =
+    (connector: ConnectorName) =>
+    async ({ request }: { request: Request }) => {
+      if (!deps.service.configured(connector)) throw notFound(`This platform has no webhook settings for ${connector}.`);
+      let raw: string;
+      try {
+        raw = decoder.decode(await readCapped(request, WEBHOOK_BODY_LIMIT_BYTES));
+      } catch (err) {
+        if (err instanceof TypeError) throw badRequest("invalid_body", "The body is not valid UTF-8.");
+        throw err;
+      }
+      try {
+        await deps.service.receive(connector, raw, request.headers);
+      } catch (err) {
+        // The message says what failed (a missing header, a signature that does not verify), never what was sent.
+        if (isRejection(err)) throw badRequest("webhook_rejected", `Not a verified ${connector} webhook: ${err.message}`);
+        throw err;
+      }
+      return ACK[connector]();
+    };
   const detail = (gateway: string, how: string) => ({
     summary: `Receive ${gateway}'s webhooks`,
     description:
@@ -56,7 +58,7 @@ export function gatewayWebhookRoutes(deps: { service: GatewayWebhooksService }) 
     .post("/stripe", receive("stripe"), {
       parse: "none",
       response,
-      detail: detail("Stripe", "Verified with `Stripe-Signature` and the endpoint's signing secret (STRIPE_WEBHOOK_SECRET); answered `{\"received\":true}`."),
+      detail: detail("Stripe", 'Verified with `Stripe-Signature` and the endpoint\'s signing secret (STRIPE_WEBHOOK_SECRET); answered `{"received":true}`.'),
     })
     .post("/adyen", receive("adyen"), {
       parse: "none",

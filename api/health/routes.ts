@@ -27,10 +27,7 @@ export function healthRoutes(deps: { sql: Sql; readiness: Readiness; timeoutMs?:
           return { status: "shutting_down" };
         }
         try {
-          await Promise.race([
-            deps.sql`SELECT 1`,
-            Bun.sleep(timeoutMs).then(() => Promise.reject(new Error("timeout"))),
-          ]);
+          await Promise.race([deps.sql`SELECT 1`, Bun.sleep(timeoutMs).then(() => Promise.reject(new Error("timeout")))]);
           return { status: "ok" };
         } catch {
           set.status = 503;

@@ -19,7 +19,11 @@ export function setPeerAddress(request: Request, address: string | undefined): v
 
 /** `::ffff:a.b.c.d` is an IPv4 client; brackets and zone ids are dropped. */
 export function normaliseIp(raw: string): string | undefined {
-  const ip = raw.trim().replace(/^\[(.*)\]$/, "$1").split("%")[0]!.toLowerCase();
+  const ip = raw
+    .trim()
+    .replace(/^\[(.*)\]$/, "$1")
+    .split("%")[0]!
+    .toLowerCase();
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(ip);
   if (mapped && isIP(mapped[1]!) === 4) return mapped[1];
   return isIP(ip) === 0 ? undefined : ip;
@@ -42,7 +46,10 @@ function ipv6Groups(ip: string): number[] {
 /** The key a client's limits are kept under: its IPv4 address, or its IPv6 /64. */
 export function clientKey(ip: string): string {
   if (isIP(ip) !== 6) return ip;
-  return `${ipv6Groups(ip).slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`;
+  return `${ipv6Groups(ip)
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(":")}::/64`;
 }
 
 export function createClientAddress(trustedProxies: readonly string[]): (request: Request) => string {

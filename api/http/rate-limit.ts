@@ -11,10 +11,7 @@ import type { ApiConfig } from "../config.ts";
 import { createClientAddress } from "./client-address.ts";
 import { createTokenBuckets } from "./token-bucket.ts";
 
-export type RateLimitConfig = Pick<
-  ApiConfig,
-  "merchantRatePerSecond" | "merchantRateBurst" | "authFailuresPerMinute" | "authFailureBurst" | "trustedProxies"
->;
+export type RateLimitConfig = Pick<ApiConfig, "merchantRatePerSecond" | "merchantRateBurst" | "authFailuresPerMinute" | "authFailureBurst" | "trustedProxies">;
 
 export type LimitName = "merchant_key" | "auth_failures";
 

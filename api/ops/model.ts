@@ -16,10 +16,7 @@ export const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const ReplayFilterBody = Type.Object(
-  { ...Filter, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
-  { additionalProperties: false },
-);
+export const ReplayFilterBody = Type.Object({ ...Filter, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false });
 
 export const DiscardBody = Type.Object({ reason: Text({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
 

@@ -15,8 +15,18 @@ import { reconciliationRoutes } from "./reconciliation.ts";
 
 const KEY = "ops_test_key_0123456789abcdefghijklmnop";
 const record = (over: Partial<GatewayRecord> = {}): GatewayRecord => ({
-  connector: "stripe", ref: "pi_1", paymentId: "pay_1", currency: "USD", authorized: 2000, captured: 2000, refunded: 0,
-  status: "captured", detail: "succeeded", createdAt: new Date("2024-05-03T12:00:00Z"), refunds: [], ...over,
+  connector: "stripe",
+  ref: "pi_1",
+  paymentId: "pay_1",
+  currency: "USD",
+  authorized: 2000,
+  captured: 2000,
+  refunded: 0,
+  status: "captured",
+  detail: "succeeded",
+  createdAt: new Date("2024-05-03T12:00:00Z"),
+  refunds: [],
+  ...over,
 });
 
 function app(opts: { sources?: ReconcileSources | (() => ReconcileSources); opsApiKey?: string | undefined } = {}) {
@@ -28,10 +38,15 @@ function app(opts: { sources?: ReconcileSources | (() => ReconcileSources); opsA
       const e = toApiError(code, error, logger);
       return new Response(JSON.stringify(e.toBody()), { status: e.status, headers: { "content-type": "application/json" } });
     })
-    .use(reconciliationRoutes({
-      sql: fakePaymentsTable([paymentRow()]).sql, sources, opsApiKey: "opsApiKey" in opts ? opts.opsApiKey : KEY,
-      onUnauthorized: (r) => refused.push(new URL(r.url).pathname), now: () => new Date("2024-05-04T09:00:00Z"),
-    }));
+    .use(
+      reconciliationRoutes({
+        sql: fakePaymentsTable([paymentRow()]).sql,
+        sources,
+        opsApiKey: "opsApiKey" in opts ? opts.opsApiKey : KEY,
+        onUnauthorized: (r) => refused.push(new URL(r.url).pathname),
+        now: () => new Date("2024-05-04T09:00:00Z"),
+      }),
+    );
   const get = (query = "", key: string | null = KEY) =>
     a.handle(new Request(`http://localhost/ops/reconciliation${query}`, { headers: key ? { authorization: `Bearer ${key}` } : {} }));
   return { get, refused };
@@ -90,7 +105,9 @@ describe("GET /ops/reconciliation", () => {
   });
 
   test("a connector that cannot be read is a 502 saying which and why", async () => {
-    const res = await app({ sources: { stripe: () => Promise.reject(new ReconcileError("stripe: listing failed (StripeConnectionError)")) } }).get("?date=2024-05-03");
+    const res = await app({ sources: { stripe: () => Promise.reject(new ReconcileError("stripe: listing failed (StripeConnectionError)")) } }).get(
+      "?date=2024-05-03",
+    );
     expect(res.status).toBe(502);
     expect((await body(res)).error).toMatchObject({ code: "reconciliation_source_failed", message: "stripe: listing failed (StripeConnectionError)" });
   });

@@ -43,8 +43,16 @@ export const RECONCILIATION_PATH = "/ops/reconciliation";
 
 export const ReconciliationQuery = Type.Object(
   {
-    date: Type.Optional(Type.String({ pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", error: "must be a day as YYYY-MM-DD", description: "The UTC day, YYYY-MM-DD; yesterday when absent" })),
-    format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("csv")], { description: "json (the report, default) or csv (one line per mismatch, RFC 4180)" })),
+    date: Type.Optional(
+      Type.String({
+        pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        error: "must be a day as YYYY-MM-DD",
+        description: "The UTC day, YYYY-MM-DD; yesterday when absent",
+      }),
+    ),
+    format: Type.Optional(
+      Type.Union([Type.Literal("json"), Type.Literal("csv")], { description: "json (the report, default) or csv (one line per mismatch, RFC 4180)" }),
+    ),
     connector: Type.Optional(Connector),
   },
   { additionalProperties: false },
@@ -66,7 +74,8 @@ function load(sources: ReconciliationDeps["sources"]): ReconcileSources {
     if (!(err instanceof ConfigError)) throw err;
     throw new ApiError(503, "api_error", "reconciliation_not_configured", `Reconciliation is not configured on this API: ${err.message}`);
   }
-  if (Object.keys(all).length === 0) throw new ApiError(503, "api_error", "reconciliation_not_configured", "Reconciliation is not configured on this API: no connector settings.");
+  if (Object.keys(all).length === 0)
+    throw new ApiError(503, "api_error", "reconciliation_not_configured", "Reconciliation is not configured on this API: no connector settings.");
   return all;
 }
 
@@ -100,18 +109,16 @@ export function reconciliationRoutes(deps: ReconciliationDeps) {
       throw new ApiError(502, "api_error", "reconciliation_source_failed", err.message);
     }
   }
-  return new Elysia({ name: "ops-reconciliation", normalize: false })
-    // onRequest hooks run for every request of the app that mounts this plugin: hence the path check.
-    .onRequest(({ request }) => {
-      if (new URL(request.url).pathname !== RECONCILIATION_PATH) return;
-      if (authorized(request.headers.get("authorization"))) return;
-      deps.onUnauthorized?.(request);
-      return unauthorizedResponse();
-    })
-    .get(
-      RECONCILIATION_PATH,
-      async ({ query }) => respond(await run(query), query.format),
-      {
+  return (
+    new Elysia({ name: "ops-reconciliation", normalize: false })
+      // onRequest hooks run for every request of the app that mounts this plugin: hence the path check.
+      .onRequest(({ request }) => {
+        if (new URL(request.url).pathname !== RECONCILIATION_PATH) return;
+        if (authorized(request.headers.get("authorization"))) return;
+        deps.onUnauthorized?.(request);
+        return unauthorizedResponse();
+      })
+      .get(RECONCILIATION_PATH, async ({ query }) => respond(await run(query), query.format), {
         query: ReconciliationQuery,
         response: { 200: Report, 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse },
         detail: {
@@ -124,6 +131,6 @@ export function reconciliationRoutes(deps: ReconciliationDeps) {
             "`format=csv` answers `text/csv` instead: a header line and one line per mismatch. A connector that cannot be read is a 502; " +
             "an API without connector settings answers 503.",
         },
-      },
-    );
+      })
+  );
 }

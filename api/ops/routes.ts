@@ -61,49 +61,55 @@ const unauthorizedResponse = () => {
 export function opsRoutes(deps: OpsDeps) {
   const authorized = createOpsAuthenticator(deps.opsApiKey);
   // A bearer key like the merchants', but the operator's (OPS_API_KEY): a merchant key gets 401 here.
-  const detail = { tags: ["ops"], security: [{ bearer: [] }], description: "Authenticate with `Authorization: Bearer <OPS_API_KEY>` (the operator key, not a merchant key)." };
+  const detail = {
+    tags: ["ops"],
+    security: [{ bearer: [] }],
+    description: "Authenticate with `Authorization: Bearer <OPS_API_KEY>` (the operator key, not a merchant key).",
+  };
   // The function does all the parsing; "json" only tells the OpenAPI generator the media type.
   const parse = [parseJsonBody(deps.bodyLimitBytes ?? 16 * 1024), "json" as const];
-  return new Elysia({ name: "ops-dead-letters", prefix: "/ops/dead-letters", normalize: false })
-    // onRequest hooks run for every request of the app that mounts this plugin: hence the path check.
-    .onRequest(({ request }) => {
-      if (!new URL(request.url).pathname.startsWith(PREFIX)) return;
-      if (authorized(request.headers.get("authorization"))) return;
-      deps.onUnauthorized?.(request);
-      return unauthorizedResponse();
-    })
-    .get(
-      "",
-      ({ query }) =>
-        mapped(async () => {
-          const limit = query.limit === undefined ? 50 : Number(query.limit);
-          if (limit < 1 || limit > 1000) throw new DeadLetterError("invalid", "limit must be in [1, 1000]");
-          const data = await deps.store.list({ ...query, limit });
-          return { data, next_before: data.length === limit ? (data.at(-1)?.id ?? null) : null };
-        }),
-      { query: ListQuery, response: { 200: DeadLetterList, ...errors }, detail: { ...detail, summary: "List dead letters (newest first)" } },
-    )
-    .get("/:id", ({ params }) => mapped(() => deps.store.show(params.id)), {
-      params: IdParams,
-      response: { 200: DeadLetterDetail, ...errors, 404: ErrorResponse },
-      detail: { ...detail, summary: "Show a dead letter with its headers and payload" },
-    })
-    .post("/:id/replay", ({ params }) => mapped(() => deps.store.replay(params.id)), {
-      params: IdParams,
-      response: { 200: DeadLetterSummary, ...errors, 404: ErrorResponse, 409: ErrorResponse },
-      detail: { ...detail, summary: "Replay a dead letter to the first retry tier of its original topic" },
-    })
-    .post("/replay", async ({ body }) => ({ replayed: await mapped(() => deps.store.replayMatching(body)) }), {
-      parse,
-      body: ReplayFilterBody,
-      response: { 200: ReplayResult, ...errors, ...bodyErrors },
-      detail: { ...detail, summary: "Replay every dead letter matching a filter (state defaults to new)" },
-    })
-    .post("/:id/discard", ({ params, body }) => mapped(() => deps.store.discard(params.id, body.reason)), {
-      parse,
-      params: IdParams,
-      body: DiscardBody,
-      response: { 200: DeadLetterSummary, ...errors, ...bodyErrors, 404: ErrorResponse, 409: ErrorResponse },
-      detail: { ...detail, summary: "Discard a dead letter, with a reason" },
-    });
+  return (
+    new Elysia({ name: "ops-dead-letters", prefix: "/ops/dead-letters", normalize: false })
+      // onRequest hooks run for every request of the app that mounts this plugin: hence the path check.
+      .onRequest(({ request }) => {
+        if (!new URL(request.url).pathname.startsWith(PREFIX)) return;
+        if (authorized(request.headers.get("authorization"))) return;
+        deps.onUnauthorized?.(request);
+        return unauthorizedResponse();
+      })
+      .get(
+        "",
+        ({ query }) =>
+          mapped(async () => {
+            const limit = query.limit === undefined ? 50 : Number(query.limit);
+            if (limit < 1 || limit > 1000) throw new DeadLetterError("invalid", "limit must be in [1, 1000]");
+            const data = await deps.store.list({ ...query, limit });
+            return { data, next_before: data.length === limit ? (data.at(-1)?.id ?? null) : null };
+          }),
+        { query: ListQuery, response: { 200: DeadLetterList, ...errors }, detail: { ...detail, summary: "List dead letters (newest first)" } },
+      )
+      .get("/:id", ({ params }) => mapped(() => deps.store.show(params.id)), {
+        params: IdParams,
+        response: { 200: DeadLetterDetail, ...errors, 404: ErrorResponse },
+        detail: { ...detail, summary: "Show a dead letter with its headers and payload" },
+      })
+      .post("/:id/replay", ({ params }) => mapped(() => deps.store.replay(params.id)), {
+        params: IdParams,
+        response: { 200: DeadLetterSummary, ...errors, 404: ErrorResponse, 409: ErrorResponse },
+        detail: { ...detail, summary: "Replay a dead letter to the first retry tier of its original topic" },
+      })
+      .post("/replay", async ({ body }) => ({ replayed: await mapped(() => deps.store.replayMatching(body)) }), {
+        parse,
+        body: ReplayFilterBody,
+        response: { 200: ReplayResult, ...errors, ...bodyErrors },
+        detail: { ...detail, summary: "Replay every dead letter matching a filter (state defaults to new)" },
+      })
+      .post("/:id/discard", ({ params, body }) => mapped(() => deps.store.discard(params.id, body.reason)), {
+        parse,
+        params: IdParams,
+        body: DiscardBody,
+        response: { 200: DeadLetterSummary, ...errors, ...bodyErrors, 404: ErrorResponse, 409: ErrorResponse },
+        detail: { ...detail, summary: "Discard a dead letter, with a reason" },
+      })
+  );
 }

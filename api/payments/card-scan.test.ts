@@ -11,19 +11,34 @@ function withCheckDigit(body: string): string {
 // Network prefixes and the lengths they are issued in (all start 2-6).
 const NETWORKS: [string, number[]][] = [
   ["4", [13, 16, 19]], // Visa
-  ["51", [16]], ["55", [16]], ["2221", [16]], ["2720", [16]], // Mastercard
-  ["34", [15]], ["37", [15]], // Amex
-  ["36", [14]], ["38", [14]], // Diners
-  ["6011", [16, 19]], ["65", [16]], // Discover
+  ["51", [16]],
+  ["55", [16]],
+  ["2221", [16]],
+  ["2720", [16]], // Mastercard
+  ["34", [15]],
+  ["37", [15]], // Amex
+  ["36", [14]],
+  ["38", [14]], // Diners
+  ["6011", [16, 19]],
+  ["65", [16]], // Discover
   ["35", [16, 19]], // JCB
   ["62", [16, 17, 18, 19]], // UnionPay
 ];
 
 /** How each length is printed on cards and typed into forms. */
 const LAYOUTS: Record<number, number[][]> = {
-  13: [[4, 4, 5], [4, 4, 4, 1]],
-  14: [[4, 6, 4], [4, 4, 4, 2]],
-  15: [[4, 6, 5], [4, 4, 4, 3]],
+  13: [
+    [4, 4, 5],
+    [4, 4, 4, 1],
+  ],
+  14: [
+    [4, 6, 4],
+    [4, 4, 4, 2],
+  ],
+  15: [
+    [4, 6, 5],
+    [4, 4, 4, 3],
+  ],
   16: [[4, 4, 4, 4]],
   17: [[4, 4, 4, 4, 1]],
   18: [[4, 4, 4, 4, 2]],
@@ -33,7 +48,9 @@ const LAYOUTS: Record<number, number[][]> = {
 const pan = fc
   .constantFrom(...NETWORKS.flatMap(([prefix, lengths]) => lengths.map((n) => [prefix, n] as const)))
   .chain(([prefix, n]) =>
-    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n - prefix.length - 1, maxLength: n - prefix.length - 1 }).map((ds) => withCheckDigit(prefix + ds.join(""))),
+    fc
+      .array(fc.integer({ min: 0, max: 9 }), { minLength: n - prefix.length - 1, maxLength: n - prefix.length - 1 })
+      .map((ds) => withCheckDigit(prefix + ds.join(""))),
   );
 
 /** Zeros of decimal digit sets in other scripts: fullwidth, Arabic-Indic, Persian, Devanagari, Bengali, Thai, Tibetan, Myanmar, mathematical bold. */
@@ -47,7 +64,10 @@ const writtenPan = fc
     digits: pan,
     layout: fc.nat(),
     grouped: fc.boolean(),
-    seps: fc.array(fc.array(fc.constantFrom(...SEPARATORS), { minLength: 1, maxLength: 3 }).map((a) => a.join("")), { minLength: 4, maxLength: 4 }),
+    seps: fc.array(
+      fc.array(fc.constantFrom(...SEPARATORS), { minLength: 1, maxLength: 3 }).map((a) => a.join("")),
+      { minLength: 4, maxLength: 4 },
+    ),
     scripts: fc.array(fc.constantFrom(...ZEROS), { minLength: 19, maxLength: 19 }),
     before: fc.constantFrom(...AFFIXES),
     after: fc.constantFrom(...AFFIXES),
@@ -111,7 +131,10 @@ describe("card scan", () => {
   });
 
   test("property: a valid PAN in any printable layout is refused", () => {
-    fc.assert(fc.property(writtenPan, (s) => containsCardNumber(s)), { numRuns: 5_000 });
+    fc.assert(
+      fc.property(writtenPan, (s) => containsCardNumber(s)),
+      { numRuns: 5_000 },
+    );
   });
 
   test("ignores ordinary numbers", () => {

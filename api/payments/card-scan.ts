@@ -55,8 +55,7 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-const isPan = (digits: string): boolean =>
-  digits.length >= 13 && digits.length <= 19 && /^[2-6]/.test(digits) && luhnValid(digits);
+const isPan = (digits: string): boolean => digits.length >= 13 && digits.length <= 19 && /^[2-6]/.test(digits) && luhnValid(digits);
 
 const digitValues = new Map<string, string>();
 

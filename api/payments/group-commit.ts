@@ -118,7 +118,6 @@ export function createGroupCommitter(deps: {
         queue.push({ item, resolve, reject });
         pump();
       }),
-    drain: () =>
-      inFlight === 0 && queue.length === 0 ? Promise.resolve() : new Promise<void>((r) => idle.push(r)),
+    drain: () => (inFlight === 0 && queue.length === 0 ? Promise.resolve() : new Promise<void>((r) => idle.push(r))),
   };
 }

@@ -15,15 +15,11 @@ export const Currency = Type.Union(
 );
 
 /** Small and flat: string values only, so nobody ships a document store through it. */
-export const Metadata = Type.Record(
-  Type.String({ pattern: "^[A-Za-z0-9_.-]{1,40}$" }),
-  Text({ maxLength: 500 }),
-  {
-    maxProperties: 20,
-    additionalProperties: false,
-    error: "must be an object of at most 20 string values (keys: 1-40 chars of A-Z a-z 0-9 _ . -; values up to 500 chars)",
-  },
-);
+export const Metadata = Type.Record(Type.String({ pattern: "^[A-Za-z0-9_.-]{1,40}$" }), Text({ maxLength: 500 }), {
+  maxProperties: 20,
+  additionalProperties: false,
+  error: "must be an object of at most 20 string values (keys: 1-40 chars of A-Z a-z 0-9 _ . -; values up to 500 chars)",
+});
 
 /** RFC 3339: a date, a time and a zone (Z or an offset); the service checks that it names a real instant. */
 const TIMESTAMP_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$";
@@ -94,9 +90,7 @@ export const PaymentList = Type.Object({
 export const ListPaymentsQuery = Type.Object(
   {
     // Query values arrive as strings; a pattern keeps the bound strict without coercion.
-    limit: Type.Optional(
-      Type.String({ pattern: "^(100|[1-9][0-9]?)$", error: "must be an integer between 1 and 100" }),
-    ),
+    limit: Type.Optional(Type.String({ pattern: "^(100|[1-9][0-9]?)$", error: "must be an integer between 1 and 100" })),
     starting_after: Type.Optional(Type.String({ ...PaymentId, error: "must be a payment id" })),
     status: Type.Optional(Type.Union(PaymentStatus.anyOf, { error: `must be one of ${PaymentStatus.anyOf.map((s) => s.const).join(", ")}` })),
   },

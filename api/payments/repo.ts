@@ -18,9 +18,7 @@ export type CreateItem = {
   response_body: string;
 };
 
-export type CreateOutcome =
-  | { outcome: "created" | "replayed"; status: number; body: string }
-  | { outcome: "in_flight" | "mismatch" };
+export type CreateOutcome = { outcome: "created" | "replayed"; status: number; body: string } | { outcome: "in_flight" | "mismatch" };
 
 /** One statement, one transaction, however many items: see create_payments() in the migrations. */
 export async function createPayments(sql: Sql, items: CreateItem[]): Promise<CreateOutcome[]> {

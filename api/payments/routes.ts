@@ -123,15 +123,11 @@ export function paymentsRoutes(deps: { service: PaymentsService; bodyLimitBytes:
         },
       },
     )
-    .get(
-      "/:id",
-      async ({ params, request }) => deps.service.get(merchantOf(request), params.id),
-      {
-        params: PaymentIdParams,
-        response: { 200: PaymentResource, ...errors },
-        detail: { summary: "Retrieve a payment" },
-      },
-    )
+    .get("/:id", async ({ params, request }) => deps.service.get(merchantOf(request), params.id), {
+      params: PaymentIdParams,
+      response: { 200: PaymentResource, ...errors },
+      detail: { summary: "Retrieve a payment" },
+    })
     .get(
       "",
       async ({ query, request }) => {

@@ -17,7 +17,14 @@ import { API_VERSION } from "../../shared/merchant-events/schema.ts";
 import { newWebhookSecret } from "../../shared/merchant-events/signature.ts";
 import { checkAddress } from "../../shared/net/address-policy.ts";
 import { hostOf, parseWebhookUrl, resolveDestination, systemResolver, type Resolver } from "../../shared/net/destination.ts";
-import { type CreateEndpointBody, type EndpointResource, type EndpointWithSecret, MAX_ENDPOINTS_PER_MERCHANT, type UpdateEndpointBody, WebhookEndpointId } from "./model.ts";
+import {
+  type CreateEndpointBody,
+  type EndpointResource,
+  type EndpointWithSecret,
+  MAX_ENDPOINTS_PER_MERCHANT,
+  type UpdateEndpointBody,
+  WebhookEndpointId,
+} from "./model.ts";
 import * as repo from "./repo.ts";
 
 /** How long a rotated-out secret keeps signing. */
@@ -78,7 +85,12 @@ export function createWebhooksService(deps: WebhooksServiceDeps) {
     await deps.primary.begin(async (tx) => {
       await repo.lockMerchantEndpoints(tx, merchantId);
       if ((await repo.countLiveEndpoints(tx, merchantId)) >= MAX_ENDPOINTS_PER_MERCHANT) {
-        throw new ApiError(400, "invalid_request_error", "webhook_endpoint_limit", `A merchant can have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; delete one first.`);
+        throw new ApiError(
+          400,
+          "invalid_request_error",
+          "webhook_endpoint_limit",
+          `A merchant can have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; delete one first.`,
+        );
       }
       await repo.insertEndpoint(tx, {
         id,

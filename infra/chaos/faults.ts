@@ -29,18 +29,24 @@ const killService = (name: string) => async () => {
   process.kill(Number(readFileSync(file, "utf8")), "SIGKILL");
 };
 
-const restart = (name: string, downSeconds = 0) => async () => {
-  const c = component(name);
-  await c.stop();
-  if (downSeconds > 0) await Bun.sleep(downSeconds * 1000);
-  await c.provision();
-  await c.start();
-};
+const restart =
+  (name: string, downSeconds = 0) =>
+  async () => {
+    const c = component(name);
+    await c.stop();
+    if (downSeconds > 0) await Bun.sleep(downSeconds * 1000);
+    await c.provision();
+    await c.start();
+  };
 
 /** The gateway refuses connections for `seconds`, then listens again with its state. */
 const closeGateway = (gateway: "stripe" | "adyen", seconds: number) => async () => {
   const base = gateway === "stripe" ? loadStackEnv().STRIPE_API_BASE : loadStackEnv().ADYEN_API_BASE;
-  const res = await fetch(`${base}/__admin/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ outage: { mode: "refuse", durationMs: seconds * 1000 } }) });
+  const res = await fetch(`${base}/__admin/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ outage: { mode: "refuse", durationMs: seconds * 1000 } }),
+  });
   if (!res.ok) throw new Error(`closing ${gateway}: ${res.status}`);
 };
 

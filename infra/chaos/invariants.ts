@@ -80,7 +80,9 @@ export const unsettled = (r: Row | undefined): boolean =>
  */
 export async function doubleCharges(created: Created[], rows: Map<string, Row>): Promise<Check> {
   const ledgers = await Promise.all(
-    Object.entries(gateways()).map(async ([name, base]) => [name, ((await (await fetch(`${base}/__admin/charges`)).json()) as { byPaymentId: Record<string, number> }).byPaymentId] as const),
+    Object.entries(gateways()).map(
+      async ([name, base]) => [name, ((await (await fetch(`${base}/__admin/charges`)).json()) as { byPaymentId: Record<string, number> }).byPaymentId] as const,
+    ),
   );
   const ids = created.map((c) => c.id);
   const total = (id: string) => ledgers.reduce((n, [, l]) => n + (l[id] ?? 0), 0);
@@ -164,7 +166,12 @@ export async function auditPerRequest(mongo: MongoClient, paymentIds: readonly s
   // One pass over this run's documents, filtered here: a $in of tens of thousands of ids is
   // evaluated per document by the local audit store, which takes minutes at that size.
   const read = <T extends { paymentId: string }>(name: string, projection: Record<string, 1>) =>
-    mongo.db().collection(name).find({ startedAt: { $gte: since } }, { projection }).toArray().then((d) => (d as unknown as T[]).filter((x) => mine.has(x.paymentId)));
+    mongo
+      .db()
+      .collection(name)
+      .find({ startedAt: { $gte: since } }, { projection })
+      .toArray()
+      .then((d) => (d as unknown as T[]).filter((x) => mine.has(x.paymentId)));
   const journal = new Set((await read<{ _id: string; paymentId: string }>("gateway_requests", { paymentId: 1 })).map((d) => d._id));
   const docs = await read<ExchangeDoc>("gateway_attempts", { paymentId: 1, "response.status": 1 });
   const byId = new Map(docs.map((d) => [d._id, d]));
@@ -213,7 +220,17 @@ export async function quarantined(db: Db, outboxIds: readonly string[]): Promise
   };
 }
 
-type MoneyRow = { id: string; status: string; connector: string | null; amount: number; captured: number; refunded: number; reserved: number; open_refunds: number; open_commands: number };
+type MoneyRow = {
+  id: string;
+  status: string;
+  connector: string | null;
+  amount: number;
+  captured: number;
+  refunded: number;
+  reserved: number;
+  open_refunds: number;
+  open_commands: number;
+};
 
 /**
  * The money, payment by payment, for every payment of the run that was held or refunded:
@@ -235,10 +252,23 @@ export async function moneyMatchesLedger(db: Db, paymentIds: readonly string[]):
   let open = 0;
   let refunds = 0;
   for (const r of rows) {
-    const ledger = (await (await fetch(`${sims[r.connector ?? "stripe"]}/__admin/charges/${r.id}`)).json()) as { captured: number; refunded: number; pendingRefunds: number; authorized: number; refunds: unknown[] };
+    const ledger = (await (await fetch(`${sims[r.connector ?? "stripe"]}/__admin/charges/${r.id}`)).json()) as {
+      captured: number;
+      refunded: number;
+      pendingRefunds: number;
+      authorized: number;
+      refunds: unknown[];
+    };
     refunds += ledger.refunds.length;
     if (ledger.captured !== r.captured || ledger.refunded !== r.refunded) mismatched++;
-    if (r.captured > r.amount || r.refunded > r.captured || r.reserved > r.captured || ledger.captured > ledger.authorized || ledger.refunded + ledger.pendingRefunds > ledger.captured) over++;
+    if (
+      r.captured > r.amount ||
+      r.refunded > r.captured ||
+      r.reserved > r.captured ||
+      ledger.captured > ledger.authorized ||
+      ledger.refunded + ledger.pendingRefunds > ledger.captured
+    )
+      over++;
     if (r.open_refunds > 0 || r.open_commands > 0) open++;
   }
   return {
@@ -275,7 +305,14 @@ export async function reconciled(db: Db, settledIds: readonly string[], startedA
   return {
     name: "reconciled with both gateways",
     ok: found.length === 0 && payments.length === settledIds.length,
-    detail: `${payments.length} settled payments against ${records} gateway records of theirs: ${found.length} mismatches${kinds.length ? ` (${kinds.join(", ")}; e.g. ${found.slice(0, 3).map((m) => `${m.payment_id} at ${m.connector}: ${m.reason}`).join("; ")})` : ""}`,
+    detail: `${payments.length} settled payments against ${records} gateway records of theirs: ${found.length} mismatches${
+      kinds.length
+        ? ` (${kinds.join(", ")}; e.g. ${found
+            .slice(0, 3)
+            .map((m) => `${m.payment_id} at ${m.connector}: ${m.reason}`)
+            .join("; ")})`
+        : ""
+    }`,
   };
 }
 
@@ -291,7 +328,9 @@ export async function webhooksDelivered(db: Db, rx: Receiver, endpointId: string
      WHERE e.created_at >= (SELECT created_at FROM webhook_endpoints WHERE id = ${endpointId})
      ORDER BY e.payment_id, e.seq`;
   const dead = new Set(
-    (await db<{ event_id: string }[]>`SELECT event_id FROM webhook_deliveries WHERE endpoint_id = ${endpointId} AND state = 'dead' AND dead_reason IS NOT NULL`).map((r) => r.event_id),
+    (
+      await db<{ event_id: string }[]>`SELECT event_id FROM webhook_deliveries WHERE endpoint_id = ${endpointId} AND state = 'dead' AND dead_reason IS NOT NULL`
+    ).map((r) => r.event_id),
   );
   const accepted = rx.acceptedEventIds();
   const missing = events.filter((e) => !accepted.has(e.id) && !dead.has(e.id)).length;
@@ -317,7 +356,10 @@ export async function drained(db: Db): Promise<Check> {
 export async function consumerLag(): Promise<number> {
   let lag = 0;
   for (const port of Object.values(loadStackEnv().METRICS_PORTS)) {
-    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+      (r) => r.text(),
+      () => "",
+    );
     for (const line of text.split("\n")) if (line.startsWith("stream_commit_lag{")) lag += Number(line.split(" ").at(-1)) || 0;
   }
   return lag;

@@ -84,7 +84,8 @@ export function runLoad(ratePerSec: number, seconds: number, signal: AbortSignal
 
   async function lifecycle(id: string, i: number, amount: number, manual: boolean): Promise<void> {
     if (manual) {
-      if (await waitForStatus(id, (s) => s === "AUTHORIZED", 300_000)) await command(`/v1/payments/${id}/capture`, i % 2 ? {} : { amount: Math.max(1, amount - 100) });
+      if (await waitForStatus(id, (s) => s === "AUTHORIZED", 300_000))
+        await command(`/v1/payments/${id}/capture`, i % 2 ? {} : { amount: Math.max(1, amount - 100) });
       return;
     }
     if (!(await waitForStatus(id, (s) => s === "APPROVED", 300_000))) return;
@@ -93,11 +94,13 @@ export function runLoad(ratePerSec: number, seconds: number, signal: AbortSignal
     await Promise.all([command("/v1/refunds", { payment_id: id, amount: part }), command("/v1/refunds", { payment_id: id, amount: part })]);
   }
 
-
   async function readBack(id: string): Promise<void> {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const res = await publicFetch(`/v1/payments/${id}`, { headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}` }, signal: AbortSignal.timeout(15_000) }).catch(() => null);
+      const res = await publicFetch(`/v1/payments/${id}`, {
+        headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}` },
+        signal: AbortSignal.timeout(15_000),
+      }).catch(() => null);
       await res?.text().catch(() => "");
       if (res?.status === 200) {
         stats.reads++;

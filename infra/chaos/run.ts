@@ -21,7 +21,19 @@ import { postPayment, publicFetch } from "../stack/public-api.ts";
 import { schedule } from "./faults.ts";
 import { startReceiver } from "../../test/webhooks/receiver.ts";
 import {
-  auditPerRequest, consumerLag, doubleCharges, drained, lost, moneyMatchesLedger, paymentRows, quarantined, reconciled, resultsAndEmails, unsettled, webhooksDelivered, type Check,
+  auditPerRequest,
+  consumerLag,
+  doubleCharges,
+  drained,
+  lost,
+  moneyMatchesLedger,
+  paymentRows,
+  quarantined,
+  reconciled,
+  resultsAndEmails,
+  unsettled,
+  webhooksDelivered,
+  type Check,
 } from "./invariants.ts";
 import { runLoad } from "./load.ts";
 
@@ -38,11 +50,19 @@ if (!profile) {
 const log = (msg: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const env = loadStackEnv();
 const admin = (base: string) => (path: string, body?: unknown) =>
-  fetch(`${base}/__admin/${path}`, { method: body === undefined ? "DELETE" : "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${base}/__admin/${path}`, {
+    method: body === undefined ? "DELETE" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 const sim = admin(env.STRIPE_API_BASE);
 const adyen = admin(env.ADYEN_API_BASE);
 const devApi = (method: string, path: string, body?: unknown) =>
-  publicFetch(path, { method, headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}`, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  publicFetch(path, {
+    method,
+    headers: { authorization: `Bearer ${DEV_MERCHANT_KEY}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 
 const up = spawnSync(process.execPath, [join(import.meta.dir, "../stack/cli.ts"), "up"], { stdio: "inherit" });
 if (up.status !== 0) process.exit(1);
@@ -61,12 +81,33 @@ const byOld = { merchant_id: oldMerchant.merchantId };
 const stripeWebhooks = (skipMerchants: string[]) =>
   sim("webhooks", { url: `${env.PUBLIC_URL}/webhooks/stripe`, secret: LOCAL_WEBHOOK_SECRETS.stripe, retries: 20, skipMerchants });
 await stripeWebhooks([oldMerchant.merchantId]);
-const transient = { latency: { meanMs: 20, jitterMs: 10 }, rates: { "500": 0.03, "503": 0.03, "429": 0.02, reset: 0.02, hang: 0.01 }, phase: "mixed", hangMs: 12_000 };
-await sim("faults", { ...transient, rules: [{ match: byOld, kind: "500", phase: "after", times: 1 }, { match: byOld, kind: "401" }] });
+const transient = {
+  latency: { meanMs: 20, jitterMs: 10 },
+  rates: { "500": 0.03, "503": 0.03, "429": 0.02, reset: 0.02, hang: 0.01 },
+  phase: "mixed",
+  hangMs: 12_000,
+};
+await sim("faults", {
+  ...transient,
+  rules: [
+    { match: byOld, kind: "500", phase: "after", times: 1 },
+    { match: byOld, kind: "401" },
+  ],
+});
 await adyen("faults", transient);
 // The load's merchant splits its payments between the connectors, each the other's failover.
 const routingBefore = (await (await devApi("GET", "/v1/routing")).json()) as { rules: unknown[]; failover_soft_declines: boolean };
-const routed = await devApi("PUT", "/v1/routing", { rules: [{ split: [{ connector: "stripe", percent: 50 }, { connector: "adyen", percent: 50 }] }], failover_soft_declines: false });
+const routed = await devApi("PUT", "/v1/routing", {
+  rules: [
+    {
+      split: [
+        { connector: "stripe", percent: 50 },
+        { connector: "adyen", percent: 50 },
+      ],
+    },
+  ],
+  failover_soft_declines: false,
+});
 if (routed.status !== 200) throw new Error(`routing the chaos load: ${routed.status} ${await routed.text()}`);
 
 // A merchant webhook endpoint for the dev merchant, served by this process on loopback.
@@ -85,7 +126,10 @@ const abort = new AbortController();
 const started = Date.now();
 const oldIds: string[] = [];
 for (let i = 0; i < OLD_LETTERS; i++) {
-  const res = await postPayment({ amount: 1234, currency: "EUR", payment_method: "pm_card_visa", customer: { email: `old-${i}@example.test` } }, { apiKey: oldMerchant.apiKey });
+  const res = await postPayment(
+    { amount: 1234, currency: "EUR", payment_method: "pm_card_visa", customer: { email: `old-${i}@example.test` } },
+    { apiKey: oldMerchant.apiKey },
+  );
   if (res.status === 201) oldIds.push(((await res.json()) as { id: string }).id);
 }
 // Poison in the outbox while the load flows: a topic that does not exist and a record over the broker's limit.
@@ -133,7 +177,11 @@ for (;;) {
 
 // Reconciled before the old dead letters move the Stripe simulator's clock a day on.
 const rows = await paymentRows(db, ids);
-const reconciliation = await reconciled(db, ids.filter((id) => rows.get(id)?.settled), new Date(started - 60_000));
+const reconciliation = await reconciled(
+  db,
+  ids.filter((id) => rows.get(id)?.settled),
+  new Date(started - 60_000),
+);
 // The old dead letters: the gateway has forgotten their keys; replaying them must find the charge, not make another.
 const oldLetters = await oldDeadLetters();
 
@@ -148,8 +196,16 @@ const checks: Check[] = [
   await moneyMatchesLedger(db, ids),
   reconciliation,
   await webhooksDelivered(db, rx, endpoint.id, ids),
-  { name: "reads answered", ok: stats.failedReads === 0 && stats.reads === stats.created.length, detail: `${stats.reads} of ${stats.created.length} payments read back by id through the replica stop and every other fault; ${stats.failedReads} reads failed with a 500 or no answer in 60 s` },
-  { name: "faults injected", ok: faultErrors.length === 0, detail: faultErrors.length ? faultErrors.join("; ") : `${schedule(profile.scale).length} faults, all carried out` },
+  {
+    name: "reads answered",
+    ok: stats.failedReads === 0 && stats.reads === stats.created.length,
+    detail: `${stats.reads} of ${stats.created.length} payments read back by id through the replica stop and every other fault; ${stats.failedReads} reads failed with a 500 or no answer in 60 s`,
+  },
+  {
+    name: "faults injected",
+    ok: faultErrors.length === 0,
+    detail: faultErrors.length ? faultErrors.join("; ") : `${schedule(profile.scale).length} faults, all carried out`,
+  },
   {
     name: "load answered",
     ok: stats.created.length > 0 && stats.gaveUp === 0 && stats.commands.unanswered === 0 && stats.commands.accepted > 0,
@@ -173,7 +229,11 @@ async function oldDeadLetters(): Promise<Check> {
   }, 120_000);
   if (!letters) return { name, ok: false, detail: `only some of ${oldIds.length} payments reached the DLQ` };
   const before = (await (await fetch(`${env.STRIPE_API_BASE}/__admin/charges`)).json()) as { byPaymentId: Record<string, number> };
-  await fetch(`${env.STRIPE_API_BASE}/__admin/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 25 * 3_600_000 }) });
+  await fetch(`${env.STRIPE_API_BASE}/__admin/clock`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ advanceMs: 25 * 3_600_000 }),
+  });
   for (const l of letters) {
     const res = await publicFetch(`/ops/dead-letters/${l.id}/replay`, { method: "POST", headers: { authorization: `Bearer ${DEV_OPS_KEY}` } });
     if (res.status !== 200) return { name, ok: false, detail: `replay of dead letter ${l.id} through /ops answered ${res.status}` };

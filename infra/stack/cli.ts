@@ -41,7 +41,14 @@ async function up(components: Component[]) {
   console.log(`[stack] ready in ${total.toFixed(1)}s (provision ${((t1 - t0) / 1000).toFixed(1)}s)`);
   if (components.some((c) => c.name === "api-1")) {
     console.log(`[stack] dev merchant API key: ${DEV_MERCHANT_KEY}`);
-    console.log(`[stack] try: curl --cacert ${caddyRootCa()} -H "Authorization: Bearer ${DEV_MERCHANT_KEY}" ${allComponents().find((c) => c.name === "caddy")?.endpoint().split(" ")[0]}/v1/payments`);
+    console.log(
+      `[stack] try: curl --cacert ${caddyRootCa()} -H "Authorization: Bearer ${DEV_MERCHANT_KEY}" ${
+        allComponents()
+          .find((c) => c.name === "caddy")
+          ?.endpoint()
+          .split(" ")[0]
+      }/v1/payments`,
+    );
   }
 }
 

@@ -92,7 +92,15 @@ async function insertAll<T extends { _id: string }>(coll: Collection<T>, docs: T
 /** Stores a batch of journal entries and answered exchanges, journal first. */
 export function auditWriter(colls: { attempts: Collection<AuditDoc>; journal: Collection<RequestDoc> }, onRetry: OnRetry) {
   return async (writes: readonly AuditWrite[]): Promise<void> => {
-    await insertAll(colls.journal, writes.flatMap((w) => ("journal" in w ? [w.journal] : [])), onRetry);
-    await insertAll(colls.attempts, writes.flatMap((w) => ("answered" in w ? [w.answered] : [])), onRetry);
+    await insertAll(
+      colls.journal,
+      writes.flatMap((w) => ("journal" in w ? [w.journal] : [])),
+      onRetry,
+    );
+    await insertAll(
+      colls.attempts,
+      writes.flatMap((w) => ("answered" in w ? [w.answered] : [])),
+      onRetry,
+    );
   };
 }

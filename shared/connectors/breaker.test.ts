@@ -162,7 +162,11 @@ test("outage-class results are not_processed and ambiguous; declines and the res
 
 test("configuration: defaults, bounds, and a refusal naming the variable", () => {
   expect(loadBreakerConfig({})).toEqual({ failures: 5, coolOffMs: 30_000, windowMs: 60_000 });
-  expect(loadBreakerConfig({ BREAKER_FAILURES: "3", BREAKER_COOL_OFF_MS: "1000", BREAKER_WINDOW_MS: "" })).toEqual({ failures: 3, coolOffMs: 1000, windowMs: 60_000 });
+  expect(loadBreakerConfig({ BREAKER_FAILURES: "3", BREAKER_COOL_OFF_MS: "1000", BREAKER_WINDOW_MS: "" })).toEqual({
+    failures: 3,
+    coolOffMs: 1000,
+    windowMs: 60_000,
+  });
   expect(() => loadBreakerConfig({ BREAKER_FAILURES: "0" })).toThrow(ConfigError);
   expect(() => loadBreakerConfig({ BREAKER_COOL_OFF_MS: "30s" })).toThrow(/BREAKER_COOL_OFF_MS/);
 });

@@ -24,7 +24,12 @@ export interface ExchangeContext {
 export type Judged<D> = { outcome: ExchangeOutcome; decision?: D; error?: string; declineCode?: string };
 
 export function createExchanger(deps: { audit: { add(write: AuditWrite): Promise<void> } }) {
-  return async function exchange<D>(connector: Connector, who: ExchangeContext, call: Call, judge: (a: Answer) => Judged<D>): Promise<{ answer: Answer; decision?: D }> {
+  return async function exchange<D>(
+    connector: Connector,
+    who: ExchangeContext,
+    call: Call,
+    judge: (a: Answer) => Judged<D>,
+  ): Promise<{ answer: Answer; decision?: D }> {
     const doc: RequestDoc = {
       _id: `ex_${randomUUID()}`,
       paymentId: who.paymentId,

@@ -69,7 +69,8 @@ export function decideError(e: GatewayError): Decision {
 /** A failed look-up says nothing about the card: retry, unless the gateway refuses the look-up itself. */
 export function decideLookupError(e: GatewayError): Decision {
   if (e.class === "fatal") return { kind: "fatal", reason: e.message };
-  if (e.class === "not_found" || e.class === "refused" || e.class === "declined") return { kind: "fatal", reason: `gateway refused the look-up (${e.code}): ${e.message}` };
+  if (e.class === "not_found" || e.class === "refused" || e.class === "declined")
+    return { kind: "fatal", reason: `gateway refused the look-up (${e.code}): ${e.message}` };
   return { kind: "retry", reason: `gateway look-up failed (${e.code}): ${e.message}`, ...(e.class === "not_processed" ? { failover: true } : {}) };
 }
 
@@ -143,10 +144,20 @@ export function decideCommandError(e: GatewayError): CommandDecision {
 }
 
 /** A capture's or cancel's answer: the payment it returned, or what its error says. */
-export const ofPaymentCommand = (a: Answer): CommandDecision => (a.error !== undefined ? decideCommandError(a.error) : a.payments[0] ? decidePaymentForCommand(a.payments[0]) : { kind: "pending", gatewayRefundId: null, reason: "the gateway received the command" });
+export const ofPaymentCommand = (a: Answer): CommandDecision =>
+  a.error !== undefined
+    ? decideCommandError(a.error)
+    : a.payments[0]
+      ? decidePaymentForCommand(a.payments[0])
+      : { kind: "pending", gatewayRefundId: null, reason: "the gateway received the command" };
 
 /** A refund create's or retrieve's answer. */
-export const ofRefund = (a: Answer): CommandDecision => (a.error !== undefined ? decideCommandError(a.error) : a.refunds[0] ? decideRefund(a.refunds[0]) : { kind: "pending", gatewayRefundId: null, reason: "the gateway received the refund" });
+export const ofRefund = (a: Answer): CommandDecision =>
+  a.error !== undefined
+    ? decideCommandError(a.error)
+    : a.refunds[0]
+      ? decideRefund(a.refunds[0])
+      : { kind: "pending", gatewayRefundId: null, reason: "the gateway received the refund" };
 
 /** A list of the payment's refunds: ours is the one that names our refund. */
 export function ofRefundList(a: Answer, refundId: string): CommandDecision {

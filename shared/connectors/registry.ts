@@ -11,20 +11,33 @@ import { createStripeGateway } from "./stripe/gateway.ts";
 import { loadStripeSettings } from "./stripe/config.ts";
 import { CONNECTORS, type Connector, type ConnectorName } from "./types.ts";
 
-export type Connectors = { readonly byName: Readonly<Partial<Record<ConnectorName, Connector>>>; readonly defaults: readonly ConnectorName[]; readonly describe: Record<string, string> };
+export type Connectors = {
+  readonly byName: Readonly<Partial<Record<ConnectorName, Connector>>>;
+  readonly defaults: readonly ConnectorName[];
+  readonly describe: Record<string, string>;
+};
 
 const isConnector = (v: string): v is ConnectorName => (CONNECTORS as readonly string[]).includes(v);
 
 export function loadConnectors(env: Env = process.env): Connectors {
   const stripe = loadStripeSettings(env);
   const byName: Partial<Record<ConnectorName, Connector>> = {
-    stripe: createStripeGateway({ secretKey: stripe.stripeSecretKey, ...(stripe.stripeApiBase ? { apiBase: stripe.stripeApiBase } : {}), timeoutMs: stripe.stripeTimeoutMs }),
+    stripe: createStripeGateway({
+      secretKey: stripe.stripeSecretKey,
+      ...(stripe.stripeApiBase ? { apiBase: stripe.stripeApiBase } : {}),
+      timeoutMs: stripe.stripeTimeoutMs,
+    }),
   };
   // Where each goes, for the start-up log line (never a key).
   const describe: Record<string, string> = { stripe: stripe.stripeApiBase ?? "stripe" };
   if (given(env, "ADYEN_API_BASE") !== undefined || given(env, "ADYEN_API_KEY") !== undefined) {
     const adyen = loadAdyenSettings(env);
-    byName.adyen = createAdyenGateway({ apiKey: adyen.adyenApiKey, ...(adyen.adyenApiBase ? { apiBase: adyen.adyenApiBase } : {}), merchantAccount: adyen.adyenMerchantAccount, timeoutMs: adyen.adyenTimeoutMs });
+    byName.adyen = createAdyenGateway({
+      apiKey: adyen.adyenApiKey,
+      ...(adyen.adyenApiBase ? { apiBase: adyen.adyenApiBase } : {}),
+      merchantAccount: adyen.adyenMerchantAccount,
+      timeoutMs: adyen.adyenTimeoutMs,
+    });
     describe.adyen = adyen.adyenApiBase ?? "adyen test environment";
   }
   const defaults = list(env, "ROUTING_DEFAULT", ["stripe"], isConnector, `connectors (${CONNECTORS.join(", ")})`) as ConnectorName[];

@@ -24,9 +24,24 @@ export type Call =
   | { readonly op: "create"; readonly idempotencyKey: string; readonly charge: Charge }
   | { readonly op: "retrieve"; readonly ref: string; readonly charge: Charge; readonly idempotencyKey: string }
   | { readonly op: "search"; readonly paymentId: string; readonly charge: Charge; readonly idempotencyKey: string }
-  | { readonly op: "capture"; readonly idempotencyKey: string; readonly ref: string; readonly amount: number; readonly currency: string; readonly paymentId: string }
+  | {
+      readonly op: "capture";
+      readonly idempotencyKey: string;
+      readonly ref: string;
+      readonly amount: number;
+      readonly currency: string;
+      readonly paymentId: string;
+    }
   | { readonly op: "cancel"; readonly idempotencyKey: string; readonly ref: string; readonly paymentId: string }
-  | { readonly op: "refund"; readonly idempotencyKey: string; readonly ref: string; readonly amount: number; readonly currency: string; readonly refundId: string; readonly paymentId: string }
+  | {
+      readonly op: "refund";
+      readonly idempotencyKey: string;
+      readonly ref: string;
+      readonly amount: number;
+      readonly currency: string;
+      readonly refundId: string;
+      readonly paymentId: string;
+    }
   | { readonly op: "retrieve_refund"; readonly gatewayRefundId: string }
   | { readonly op: "list_refunds"; readonly ref: string };
 
@@ -134,12 +149,11 @@ export type GatewayNotice = {
   readonly type: string;
   /** Our payment id, when the event names it (Stripe metadata.payment_id; Adyen a payment's merchantReference). */
   readonly paymentId: string | null;
-  readonly about:
-    /**
-     * A payment's state: decided, held, canceled (amount and currency as the gateway holds
-     * them). `capturedIfAutomatic`: an `authorized` payment is captured at authorisation when
-     * its capture is automatic (Adyen's AUTHORISATION does not say which).
-     */
+  readonly about: /**
+   * A payment's state: decided, held, canceled (amount and currency as the gateway holds
+   * them). `capturedIfAutomatic`: an `authorized` payment is captured at authorisation when
+   * its capture is automatic (Adyen's AUTHORISATION does not say which).
+   */
     | { readonly kind: "payment"; readonly payment: GatewayPayment; readonly amount: number; readonly currency: string; readonly capturedIfAutomatic?: boolean }
     /**
      * A capture or cancel the gateway carried out (or refused): `ref` the payment's ref,
@@ -156,7 +170,13 @@ export type GatewayNotice = {
         readonly reason: string | null;
       }
     /** A refund's state; `commandId` ours when the event names it (else the refund's metadata names our refund). */
-    | { readonly kind: "refund"; readonly refund: GatewayRefund; readonly ref: string | null; readonly commandId: string | null; readonly amount: number | null }
+    | {
+        readonly kind: "refund";
+        readonly refund: GatewayRefund;
+        readonly ref: string | null;
+        readonly commandId: string | null;
+        readonly amount: number | null;
+      }
     /** Nothing this platform acts on (it is still acknowledged). */
     | { readonly kind: "ignored" };
 };

@@ -76,9 +76,7 @@ if (import.meta.main) {
   const sql = createDb({ url: env.DATABASE_URL, max: 1, applicationName: "migrate" });
   try {
     const done = await migrate(sql);
-    console.log(
-      done.length ? `applied ${done.join(", ")} to ${redactUrl(env.DATABASE_URL)}` : "schema is up to date",
-    );
+    console.log(done.length ? `applied ${done.join(", ")} to ${redactUrl(env.DATABASE_URL)}` : "schema is up to date");
   } finally {
     await sql.end({ timeout: 5 });
   }

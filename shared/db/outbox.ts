@@ -20,12 +20,7 @@ export const OUTBOX_CHANNEL = "outbox";
  * measured here that cost a third of the create throughput. The first call after a quiet
  * period still notifies at once, so an idle relay is woken without delay.
  */
-export function createOutboxNotifier(
-  sql: Sql,
-  topic: string,
-  onError: (err: unknown) => void = () => {},
-  minIntervalMs = 0,
-): () => void {
+export function createOutboxNotifier(sql: Sql, topic: string, onError: (err: unknown) => void = () => {}, minIntervalMs = 0): () => void {
   let running = false;
   let again = false;
   const run = async (): Promise<void> => {

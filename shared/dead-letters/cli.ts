@@ -40,7 +40,14 @@ function filterOf(v: Record<string, string | boolean | undefined>): DeadLetterFi
 }
 
 const row = (d: DeadLetterSummary) =>
-  [d.id.padStart(6), d.state.padEnd(9), d.created_at.slice(0, 19), d.original_topic.padEnd(20), (d.key ?? "-").padEnd(36), `${d.error_class ?? ""}: ${(d.error_message ?? "").slice(0, 60)}`].join("  ");
+  [
+    d.id.padStart(6),
+    d.state.padEnd(9),
+    d.created_at.slice(0, 19),
+    d.original_topic.padEnd(20),
+    (d.key ?? "-").padEnd(36),
+    `${d.error_class ?? ""}: ${(d.error_message ?? "").slice(0, 60)}`,
+  ].join("  ");
 
 export async function runCli(argv: string[], out: (s: string) => void = console.log): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -85,7 +85,14 @@ function detail(r: Row): DeadLetterDetail {
 }
 
 /** Headers of a dead letter that describe its death; a replay starts without them. */
-const DEATH_HEADERS: readonly string[] = [Headers.deadLetterReason, Headers.deadLetteredAt, Headers.errorClass, Headers.errorMessage, Headers.dueAt, "x-outbox-id"];
+const DEATH_HEADERS: readonly string[] = [
+  Headers.deadLetterReason,
+  Headers.deadLetteredAt,
+  Headers.errorClass,
+  Headers.errorMessage,
+  Headers.dueAt,
+  "x-outbox-id",
+];
 
 /**
  * Headers of the replayed record: the original ones (correlation id, original coordinates, first
@@ -108,7 +115,8 @@ function buildWhere(sql: Sql | TransactionSql, f: DeadLetterFilter) {
     since = new Date(f.since);
     // Postgres has no year 0 and no year past 294276; a dead letter is newer than 2000 anyway.
     const year = since.getUTCFullYear();
-    if (Number.isNaN(since.getTime()) || year < 2000 || year > 9999) throw new DeadLetterError("invalid", "since must be an ISO 8601 time between the years 2000 and 9999");
+    if (Number.isNaN(since.getTime()) || year < 2000 || year > 9999)
+      throw new DeadLetterError("invalid", "since must be an ISO 8601 time between the years 2000 and 9999");
   }
   return sql`
     WHERE TRUE
@@ -274,10 +282,7 @@ export function deadLetterStore(sql: Sql, opts: DeadLetterStoreOptions = {}) {
      * one alert mail; in two only if a consumer dies between sending and committing.
      * "busy": another consumer is alerting right now; "none": nothing to alert.
      */
-    async alertUnalerted(
-      listed: number,
-      send: (total: number, items: DeadLetterSummary[]) => Promise<void>,
-    ): Promise<"busy" | "none" | { alerted: number }> {
+    async alertUnalerted(listed: number, send: (total: number, items: DeadLetterSummary[]) => Promise<void>): Promise<"busy" | "none" | { alerted: number }> {
       return sql.begin(async (tx) => {
         const [lock] = await tx<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${ALERT_LOCK_ID}::bigint) AS ok`;
         if (!lock?.ok) return "busy" as const;

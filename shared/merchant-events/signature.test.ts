@@ -53,7 +53,10 @@ describe("verifying", () => {
   });
 
   test("an old timestamp fails, and so does one from the future", () => {
-    expect(verifyWebhookSignature(VECTOR.body, VECTOR.header, VECTOR.secret, { nowSeconds: VECTOR.timestamp + 301 })).toEqual({ ok: false, reason: "timestamp_out_of_tolerance" });
+    expect(verifyWebhookSignature(VECTOR.body, VECTOR.header, VECTOR.secret, { nowSeconds: VECTOR.timestamp + 301 })).toEqual({
+      ok: false,
+      reason: "timestamp_out_of_tolerance",
+    });
     expect(verifyWebhookSignature(VECTOR.body, VECTOR.header, VECTOR.secret, { nowSeconds: VECTOR.timestamp - 301 }).ok).toBe(false);
   });
 

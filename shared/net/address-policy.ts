@@ -11,16 +11,7 @@
  */
 import { isIP } from "node:net";
 
-export type AddressClass =
-  | "public"
-  | "loopback"
-  | "private"
-  | "link-local"
-  | "metadata"
-  | "unspecified"
-  | "multicast"
-  | "reserved"
-  | "invalid";
+export type AddressClass = "public" | "loopback" | "private" | "link-local" | "metadata" | "unspecified" | "multicast" | "reserved" | "invalid";
 
 type Range = { bits: number[]; prefix: number; cls: AddressClass };
 
@@ -161,7 +152,9 @@ const WHY: Record<AddressClass, string> = {
 export function checkAddress(address: string, policy: AddressPolicy): AddressVerdict {
   const cls = classifyAddress(address);
   if (policy.loopbackOnly) {
-    return cls === "loopback" ? { allowed: true, cls } : { allowed: false, cls, reason: `${address} is ${WHY[cls]}; this dispatcher delivers to loopback only` };
+    return cls === "loopback"
+      ? { allowed: true, cls }
+      : { allowed: false, cls, reason: `${address} is ${WHY[cls]}; this dispatcher delivers to loopback only` };
   }
   if (cls === "public" || (cls === "loopback" && policy.allowLoopback)) return { allowed: true, cls };
   return { allowed: false, cls, reason: `${address} is ${WHY[cls]}` };

@@ -100,7 +100,8 @@ export async function resolveDestination(url: URL, opts: DestinationOptions): Pr
   }
   for (const a of addresses) {
     const verdict = checkAddress(a.address, opts);
-    if (!verdict.allowed) return { ok: false, kind: "refused", cls: verdict.cls, reason: isIP(host) ? verdict.reason : `${host} resolves to ${verdict.reason}` };
+    if (!verdict.allowed)
+      return { ok: false, kind: "refused", cls: verdict.cls, reason: isIP(host) ? verdict.reason : `${host} resolves to ${verdict.reason}` };
     if (url.protocol === "http:" && verdict.cls !== "loopback") {
       return { ok: false, kind: "refused", cls: verdict.cls, reason: `plain http is allowed to loopback only, and ${a.address} is not` };
     }

@@ -53,23 +53,25 @@ export async function resumeAttempt(sql: Sql, paymentId: string, connector: stri
  */
 export async function failOver(sql: Sql, p: { paymentId: string; from: string; to: string; why: string }): Promise<boolean> {
   const why = `not processed: ${p.why}`.slice(0, 200);
-  return sql.begin(async (tx) => {
-    const [left] = await tx<{ seq: number }[]>`
+  return sql
+    .begin(async (tx) => {
+      const [left] = await tx<{ seq: number }[]>`
       UPDATE payment_attempts SET outcome = ${why}, finished_at = now()
        WHERE payment_id = ${p.paymentId} AND connector = ${p.from} AND finished_at IS NULL AND resumed = 0
          AND seq = (SELECT max(seq) FROM payment_attempts WHERE payment_id = ${p.paymentId})
       RETURNING seq`;
-    if (!left) return false;
-    const moved = await tx`
+      if (!left) return false;
+      const moved = await tx`
       UPDATE payments SET connector = ${p.to}, gateway_intent_id = NULL, gateway_key_seq = 0, last_error = ${`failed over from ${p.from}: ${p.why}`.slice(0, 500)}, updated_at = now()
        WHERE id = ${p.paymentId} AND status = 'PENDING' AND connector = ${p.from} RETURNING id`;
-    if (moved.length === 0) throw new FailoverLost();
-    await tx`INSERT INTO payment_attempts (payment_id, seq, connector, reason) VALUES (${p.paymentId}, ${left.seq + 1}, ${p.to}, 'failover')`;
-    return true;
-  }).catch((err: unknown) => {
-    if (err instanceof FailoverLost) return false;
-    throw err;
-  });
+      if (moved.length === 0) throw new FailoverLost();
+      await tx`INSERT INTO payment_attempts (payment_id, seq, connector, reason) VALUES (${p.paymentId}, ${left.seq + 1}, ${p.to}, 'failover')`;
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof FailoverLost) return false;
+      throw err;
+    });
 }
 
 /** Rolls a failover back: the payment was decided or moved while its attempt looked open. */

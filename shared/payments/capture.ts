@@ -13,7 +13,11 @@ type Accepted = { commandId: string };
 /** Why a capture or cancel cannot be accepted in this state. */
 function refuseSettling(p: Awaited<ReturnType<typeof lockPayment>>, what: "capture" | "cancel"): void {
   if (p.capture_method === "automatic") {
-    throw new CommandRefused(409, "payment_not_manual", `This payment is captured automatically; only a payment created with capture_method manual can be ${what === "capture" ? "captured" : "canceled"}.`);
+    throw new CommandRefused(
+      409,
+      "payment_not_manual",
+      `This payment is captured automatically; only a payment created with capture_method manual can be ${what === "capture" ? "captured" : "canceled"}.`,
+    );
   }
   if (p.settling !== null) throw new CommandRefused(409, "command_in_progress", `A ${p.settling} of this payment is already in progress.`);
   switch (p.status) {
@@ -30,20 +34,34 @@ function refuseSettling(p: Awaited<ReturnType<typeof lockPayment>>, what: "captu
   }
 }
 
-export async function acceptCapture(tx: TransactionSql, c: { merchantId: string; paymentId: string; amount?: number; correlationId?: string }): Promise<Accepted> {
+export async function acceptCapture(
+  tx: TransactionSql,
+  c: { merchantId: string; paymentId: string; amount?: number; correlationId?: string },
+): Promise<Accepted> {
   const p = await lockPayment(tx, c.paymentId, c.merchantId);
   refuseSettling(p, "capture");
   if (c.amount !== undefined && c.amount > p.amount) {
     throw new CommandRefused(400, "amount_too_large", `The capture amount is greater than the ${p.amount} authorized.`, "amount");
   }
-  const commandId = await enqueueCommand(tx, { kind: "capture", paymentId: p.id, merchantId: p.merchant_id, amount: c.amount ?? p.amount, ...(c.correlationId ? { correlationId: c.correlationId } : {}) });
+  const commandId = await enqueueCommand(tx, {
+    kind: "capture",
+    paymentId: p.id,
+    merchantId: p.merchant_id,
+    amount: c.amount ?? p.amount,
+    ...(c.correlationId ? { correlationId: c.correlationId } : {}),
+  });
   return { commandId };
 }
 
 export async function acceptCancel(tx: TransactionSql, c: { merchantId: string; paymentId: string; correlationId?: string }): Promise<Accepted> {
   const p = await lockPayment(tx, c.paymentId, c.merchantId);
   refuseSettling(p, "cancel");
-  const commandId = await enqueueCommand(tx, { kind: "cancel", paymentId: p.id, merchantId: p.merchant_id, ...(c.correlationId ? { correlationId: c.correlationId } : {}) });
+  const commandId = await enqueueCommand(tx, {
+    kind: "cancel",
+    paymentId: p.id,
+    merchantId: p.merchant_id,
+    ...(c.correlationId ? { correlationId: c.correlationId } : {}),
+  });
   return { commandId };
 }
 
@@ -59,7 +77,16 @@ export async function completeCapture(sql: Sql, c: { commandId: string; amount: 
     await finishCommand(tx as TransactionSql, cmd.id, row ? "succeeded" : "failed", row ? null : "the payment was no longer authorized");
     if (!row) return false;
     await emit(tx as TransactionSql, {
-      result: { v: 1, paymentId: cmd.payment_id, merchantId: row.merchant_id, status: "APPROVED", kind: "captured", amount: c.amount, gatewayRef: row.gateway_ref ?? "none", decidedAt: new Date().toISOString() },
+      result: {
+        v: 1,
+        paymentId: cmd.payment_id,
+        merchantId: row.merchant_id,
+        status: "APPROVED",
+        kind: "captured",
+        amount: c.amount,
+        gatewayRef: row.gateway_ref ?? "none",
+        decidedAt: new Date().toISOString(),
+      },
       event: "payment.captured",
       ...(c.correlationId ? { correlationId: c.correlationId } : {}),
     });
@@ -79,10 +106,19 @@ export async function completeCancel(sql: Sql, c: { paymentId: string; commandId
     }
     const [row] = await tx<{ merchant_id: string; gateway_ref: string | null }[]>`
       UPDATE payments SET status = 'CANCELED', updated_at = now() WHERE id = ${c.paymentId} AND status = 'AUTHORIZED' RETURNING merchant_id, gateway_ref`;
-    if (c.commandId !== null) await finishCommand(tx as TransactionSql, c.commandId, row ? "succeeded" : "failed", row ? null : "the payment was no longer authorized");
+    if (c.commandId !== null)
+      await finishCommand(tx as TransactionSql, c.commandId, row ? "succeeded" : "failed", row ? null : "the payment was no longer authorized");
     if (!row) return false;
     await emit(tx as TransactionSql, {
-      result: { v: 1, paymentId: c.paymentId, merchantId: row.merchant_id, status: "CANCELED", kind: "canceled", gatewayRef: row.gateway_ref ?? "none", decidedAt: new Date().toISOString() },
+      result: {
+        v: 1,
+        paymentId: c.paymentId,
+        merchantId: row.merchant_id,
+        status: "CANCELED",
+        kind: "canceled",
+        gatewayRef: row.gateway_ref ?? "none",
+        decidedAt: new Date().toISOString(),
+      },
       event: "payment.canceled",
       ...(c.correlationId ? { correlationId: c.correlationId } : {}),
     });

@@ -66,13 +66,26 @@ export async function lockPayment(tx: TransactionSql, paymentId: string, merchan
 /** Writes the command and its record for the command worker; returns the command id. */
 export async function enqueueCommand(
   tx: TransactionSql,
-  c: { id?: string; kind: PaymentCommand["kind"]; paymentId: string; merchantId: string; amount?: number; refundId?: string; requestedBy?: CommandRow["requested_by"]; correlationId?: string },
+  c: {
+    id?: string;
+    kind: PaymentCommand["kind"];
+    paymentId: string;
+    merchantId: string;
+    amount?: number;
+    refundId?: string;
+    requestedBy?: CommandRow["requested_by"];
+    correlationId?: string;
+  },
 ): Promise<string> {
   const id = c.id ?? newCommandId();
   await tx`
     INSERT INTO payment_commands (id, payment_id, merchant_id, kind, amount, refund_id, requested_by)
     VALUES (${id}, ${c.paymentId}, ${c.merchantId}, ${c.kind}, ${c.amount ?? null}, ${c.refundId ?? null}, ${c.requestedBy ?? "merchant"})`;
-  await publishCommand(tx, { id, kind: c.kind, paymentId: c.paymentId, merchantId: c.merchantId, amount: c.amount ?? null, refundId: c.refundId ?? null }, c.correlationId ? { [Headers.correlationId]: c.correlationId } : {});
+  await publishCommand(
+    tx,
+    { id, kind: c.kind, paymentId: c.paymentId, merchantId: c.merchantId, amount: c.amount ?? null, refundId: c.refundId ?? null },
+    c.correlationId ? { [Headers.correlationId]: c.correlationId } : {},
+  );
   return id;
 }
 
@@ -126,6 +139,7 @@ export async function awaitGatewayWebhook(sql: Sql, c: { id: string; refund_id: 
   const why = "received by the gateway; its outcome comes by webhook";
   await sql.begin(async (tx) => {
     await tx`UPDATE payment_commands SET gateway_ref = coalesce(gateway_ref, ${gatewayRef}), last_error = ${why} WHERE id = ${c.id} AND state = 'pending'`;
-    if (c.refund_id) await tx`UPDATE refunds SET gateway_refund_id = coalesce(gateway_refund_id, ${gatewayRef}), updated_at = now() WHERE id = ${c.refund_id} AND status = 'pending'`;
+    if (c.refund_id)
+      await tx`UPDATE refunds SET gateway_refund_id = coalesce(gateway_refund_id, ${gatewayRef}), updated_at = now() WHERE id = ${c.refund_id} AND status = 'pending'`;
   });
 }

@@ -46,7 +46,9 @@ async function findPayment(sql: Sql, n: GatewayNotice, ref: string | null): Prom
   const [row] = n.paymentId
     ? await sql<PaymentRow[]>`SELECT id, status, amount, currency, capture_method, connector, gateway_intent_id FROM payments WHERE id = ${n.paymentId}`
     : ref
-      ? await sql<PaymentRow[]>`SELECT id, status, amount, currency, capture_method, connector, gateway_intent_id FROM payments WHERE connector = ${n.connector} AND gateway_intent_id = ${ref}`
+      ? await sql<
+          PaymentRow[]
+        >`SELECT id, status, amount, currency, capture_method, connector, gateway_intent_id FROM payments WHERE connector = ${n.connector} AND gateway_intent_id = ${ref}`
       : [];
   return row;
 }
@@ -57,7 +59,12 @@ async function findPayment(sql: Sql, n: GatewayNotice, ref: string | null): Prom
  * or cancel in flight (at most one at a time: commands.ts), which covers a webhook that
  * overtakes the answer recording the reference.
  */
-async function pendingCommand(sql: Sql, paymentId: string, kinds: string[], named: { commandId: string | null; modificationRef: string | null }): Promise<{ id: string; kind: string } | undefined> {
+async function pendingCommand(
+  sql: Sql,
+  paymentId: string,
+  kinds: string[],
+  named: { commandId: string | null; modificationRef: string | null },
+): Promise<{ id: string; kind: string } | undefined> {
   const pending = await sql<{ id: string; kind: string; gateway_ref: string | null }[]>`
     SELECT id, kind, gateway_ref FROM payment_commands WHERE payment_id = ${paymentId} AND state = 'pending' AND kind IN ${sql(kinds)} ORDER BY created_at`;
   const exact = pending.find((c) => c.id === named.commandId || (named.modificationRef !== null && c.gateway_ref === named.modificationRef));
@@ -88,7 +95,10 @@ async function paymentNotice(sql: Sql, n: GatewayNotice, a: Extract<GatewayNotic
   if (p.connector !== n.connector) return a.payment.status === "succeeded" || a.payment.status === "authorized" ? "other_connector" : "ignored";
   if (a.amount !== p.amount || a.currency !== p.currency) return "mismatch";
   // An automatic payment the gateway captures at authorisation (Adyen): its authorization is its charge.
-  const payment = a.capturedIfAutomatic && p.capture_method === "automatic" && a.payment.status === "authorized" ? { ...a.payment, status: "succeeded" as const, amountCaptured: a.amount } : a.payment;
+  const payment =
+    a.capturedIfAutomatic && p.capture_method === "automatic" && a.payment.status === "authorized"
+      ? { ...a.payment, status: "succeeded" as const, amountCaptured: a.amount }
+      : a.payment;
   const moved = payment.status;
   if (p.status === "PENDING") {
     const d = decidePayment(payment, p.capture_method);
@@ -144,7 +154,10 @@ async function commandNotice(sql: Sql, n: GatewayNotice, a: Extract<GatewayNotic
     await failCommand(sql, cmd.id, `refused by ${n.connector}: ${a.reason ?? "no reason given"}`);
     return "settled";
   }
-  const settled = a.kind === "capture" ? await completeCapture(sql, { commandId: cmd.id, amount: a.amount ?? p.amount }) : await completeCancel(sql, { paymentId: p.id, commandId: cmd.id });
+  const settled =
+    a.kind === "capture"
+      ? await completeCapture(sql, { commandId: cmd.id, amount: a.amount ?? p.amount })
+      : await completeCancel(sql, { paymentId: p.id, commandId: cmd.id });
   return settled ? "settled" : "already";
 }
 

@@ -37,13 +37,20 @@ const WITH_CHILDREN = `
 const date = (s: string | null) => (s === null ? null : new Date(s));
 
 function resourceOf(row: Joined): PaymentResource {
-  const refunds: RefundRow[] = row.refunds.map((r) => ({ ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at), decided_at: date(r.decided_at) }));
+  const refunds: RefundRow[] = row.refunds.map((r) => ({
+    ...r,
+    created_at: new Date(r.created_at),
+    updated_at: new Date(r.updated_at),
+    decided_at: date(r.decided_at),
+  }));
   return toPaymentResource(row, refunds, row.pending_command, row.attempts);
 }
 
 /** One payment; `merchantId` scopes it (omit only in workers, which act for every merchant). */
 export async function readPayment(sql: Db, id: string, merchantId?: string): Promise<PaymentResource | undefined> {
-  const rows = await (sql as Sql).unsafe<Joined[]>(`${WITH_CHILDREN} WHERE id = $1 AND ($2::text IS NULL OR merchant_id = $2)`, [id, merchantId ?? null], { prepare: true });
+  const rows = await (sql as Sql).unsafe<Joined[]>(`${WITH_CHILDREN} WHERE id = $1 AND ($2::text IS NULL OR merchant_id = $2)`, [id, merchantId ?? null], {
+    prepare: true,
+  });
   return rows[0] ? resourceOf(rows[0]) : undefined;
 }
 
@@ -65,9 +72,13 @@ export async function listPayments(sql: Db, p: ListParams): Promise<{ data: Paym
 }
 
 export async function readRefund(sql: Db, id: string, merchantId?: string): Promise<RefundResource | undefined> {
-  const rows = await (sql as Sql).unsafe<RefundRow[]>(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1 AND ($2::text IS NULL OR merchant_id = $2)`, [id, merchantId ?? null], {
-    prepare: true,
-  });
+  const rows = await (sql as Sql).unsafe<RefundRow[]>(
+    `SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1 AND ($2::text IS NULL OR merchant_id = $2)`,
+    [id, merchantId ?? null],
+    {
+      prepare: true,
+    },
+  );
   return rows[0] ? toRefundResource(rows[0]) : undefined;
 }
 

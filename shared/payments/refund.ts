@@ -21,14 +21,25 @@ export type RefundRequest = {
 export async function acceptRefund(tx: TransactionSql, r: RefundRequest): Promise<{ refundId: string; commandId: string }> {
   const p = await lockPayment(tx, r.paymentId, r.merchantId, "payment_id");
   if (p.status !== "APPROVED") {
-    const why = p.status === "AUTHORIZED" ? "it is authorized but not captured (cancel it instead)" : p.status === "PENDING" ? "it is still pending" : `it is ${p.status.toLowerCase()}`;
+    const why =
+      p.status === "AUTHORIZED"
+        ? "it is authorized but not captured (cancel it instead)"
+        : p.status === "PENDING"
+          ? "it is still pending"
+          : `it is ${p.status.toLowerCase()}`;
     throw new CommandRefused(409, "payment_not_captured", `This payment cannot be refunded: ${why}.`, "payment_id");
   }
   const remaining = p.amount_captured - p.amount_refund_reserved;
-  if (remaining <= 0) throw new CommandRefused(409, "charge_already_refunded", "This payment has already been refunded in full (counting refunds still pending).", "payment_id");
+  if (remaining <= 0)
+    throw new CommandRefused(409, "charge_already_refunded", "This payment has already been refunded in full (counting refunds still pending).", "payment_id");
   const amount = r.amount ?? remaining;
   if (amount > remaining) {
-    throw new CommandRefused(409, "amount_too_large", `The refund amount is greater than the ${remaining} not yet refunded (counting refunds still pending).`, "amount");
+    throw new CommandRefused(
+      409,
+      "amount_too_large",
+      `The refund amount is greater than the ${remaining} not yet refunded (counting refunds still pending).`,
+      "amount",
+    );
   }
   // The guard repeats what was just checked: the row lock makes it hold, the CHECK backs it.
   const reserved = await tx`
@@ -40,7 +51,14 @@ export async function acceptRefund(tx: TransactionSql, r: RefundRequest): Promis
   await tx`
     INSERT INTO refunds (id, payment_id, merchant_id, amount, currency, reason, status, created_at, updated_at)
     VALUES (${refundId}, ${p.id}, ${p.merchant_id}, ${amount}, ${p.currency}, ${r.reason ?? null}, 'pending', ${now}, ${now})`;
-  const commandId = await enqueueCommand(tx, { kind: "refund", paymentId: p.id, merchantId: p.merchant_id, amount, refundId, ...(r.correlationId ? { correlationId: r.correlationId } : {}) });
+  const commandId = await enqueueCommand(tx, {
+    kind: "refund",
+    paymentId: p.id,
+    merchantId: p.merchant_id,
+    amount,
+    refundId,
+    ...(r.correlationId ? { correlationId: r.correlationId } : {}),
+  });
   return { refundId, commandId };
 }
 
@@ -63,7 +81,12 @@ export async function settleRefund(
       UPDATE refunds SET status = ${s.outcome}, gateway_refund_id = coalesce(${s.gatewayRefundId}, gateway_refund_id),
              failure_reason = ${s.outcome === "failed" ? (s.failureReason ?? "refused by the gateway") : null}, decided_at = now(), updated_at = now()
        WHERE id = ${cmd.refund_id} AND status = 'pending' RETURNING amount`;
-    await finishCommand(tx as TransactionSql, cmd.id, s.outcome === "succeeded" ? "succeeded" : "failed", s.outcome === "failed" ? (s.failureReason ?? "refused by the gateway") : null);
+    await finishCommand(
+      tx as TransactionSql,
+      cmd.id,
+      s.outcome === "succeeded" ? "succeeded" : "failed",
+      s.outcome === "failed" ? (s.failureReason ?? "refused by the gateway") : null,
+    );
     if (!refund) return false;
     const [p] = await tx<{ merchant_id: string; status: "APPROVED"; gateway_ref: string | null }[]>`
       UPDATE payments

@@ -34,7 +34,10 @@ export type RefundResource = Static<typeof RefundResource>;
 export const AttemptResource = Type.Object(
   {
     connector: Type.String({ description: "The connector (gateway) this attempt went to: stripe or adyen." }),
-    reason: Type.String({ description: "Why: route (the merchant's routing or the default), split (a volume split), fallback (the first connector's circuit was open), failover (the previous connector did not process it)." }),
+    reason: Type.String({
+      description:
+        "Why: route (the merchant's routing or the default), split (a volume split), fallback (the first connector's circuit was open), failover (the previous connector did not process it).",
+    }),
     outcome: Nullable(Type.String({ description: "approved, authorized, denied, or why it moved on (not processed: …); null while under way." })),
     started_at: Type.String({ format: "date-time" }),
     finished_at: Nullable(Type.String({ format: "date-time" })),
@@ -64,7 +67,10 @@ export const PaymentResource = Type.Object({
   amount_refunded: Type.Integer({ description: "Succeeded refunds." }),
   refunds: Type.Array(RefundResource, { description: "Every refund of the payment, newest first." }),
   pending_command: Nullable(
-    Type.Object({ id: Type.String(), kind: Type.String(), amount: Nullable(Type.Integer()) }, { description: "A capture or cancel accepted and not yet carried out." }),
+    Type.Object(
+      { id: Type.String(), kind: Type.String(), amount: Nullable(Type.Integer()) },
+      { description: "A capture or cancel accepted and not yet carried out." },
+    ),
   ),
   customer: StoredCustomer,
   description: Nullable(Type.String()),
@@ -143,7 +149,12 @@ export function toRefundResource(r: RefundRow): RefundResource {
 }
 
 /** `refunds` newest first, `attempts` oldest first; `pending` is the capture or cancel in flight, if any. */
-export function toPaymentResource(r: PaymentRow, refunds: readonly RefundRow[] = [], pending: PendingCommand = null, attempts: readonly AttemptResource[] = []): PaymentResource {
+export function toPaymentResource(
+  r: PaymentRow,
+  refunds: readonly RefundRow[] = [],
+  pending: PendingCommand = null,
+  attempts: readonly AttemptResource[] = [],
+): PaymentResource {
   return {
     id: r.id,
     object: "payment",

@@ -30,7 +30,15 @@ type StalePayment = {
   sync_count: number;
 };
 
-type StaleCommand = { id: string; kind: "capture" | "cancel" | "refund"; payment_id: string; merchant_id: string; amount: number | null; refund_id: string | null; sync_count: number };
+type StaleCommand = {
+  id: string;
+  kind: "capture" | "cancel" | "refund";
+  payment_id: string;
+  merchant_id: string;
+  amount: number | null;
+  refund_id: string | null;
+  sync_count: number;
+};
 
 const created = (p: StalePayment): PaymentCreated => ({
   v: 1,
@@ -70,7 +78,11 @@ export async function syncStale(sql: Sql, s: SyncSettings): Promise<{ payments: 
        ORDER BY c.created_at LIMIT ${s.limit}
          FOR UPDATE SKIP LOCKED`;
     for (const c of commands) {
-      await publishCommand(tx as TransactionSql, { id: c.id, kind: c.kind, paymentId: c.payment_id, merchantId: c.merchant_id, amount: c.amount, refundId: c.refund_id }, { [Headers.replay]: `sync:${c.sync_count + 1}` });
+      await publishCommand(
+        tx as TransactionSql,
+        { id: c.id, kind: c.kind, paymentId: c.payment_id, merchantId: c.merchant_id, amount: c.amount, refundId: c.refund_id },
+        { [Headers.replay]: `sync:${c.sync_count + 1}` },
+      );
     }
     if (commands.length > 0) await tx`UPDATE payment_commands SET synced_at = now(), sync_count = sync_count + 1 WHERE id = ANY(${commands.map((c) => c.id)})`;
     return { payments: payments.length, commands: commands.length };

@@ -33,7 +33,16 @@ export type ReportBooking = {
 
 const REQUIRED = ["Psp Reference", "Merchant Reference", "Booking Date", "TimeZone", "Main Currency", "Main Amount", "Record Type"] as const;
 /** Booked, but counted through another booking of the same money, or moving none. */
-const NOT_COUNTED = new Set(["Settled", "SettledBulk", "SettledExternally", "SettledExternallyWithInfo", "SettledInInstallments", "SettledInstallment", "CaptureFailed", "RefundedBulk"]);
+const NOT_COUNTED = new Set([
+  "Settled",
+  "SettledBulk",
+  "SettledExternally",
+  "SettledExternallyWithInfo",
+  "SettledInInstallments",
+  "SettledInstallment",
+  "CaptureFailed",
+  "RefundedBulk",
+]);
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
 const OFFSET = /^(?:UTC|GMT)?([+-])(\d{2}):?(\d{2})$/;
@@ -42,7 +51,8 @@ const OFFSET = /^(?:UTC|GMT)?([+-])(\d{2}):?(\d{2})$/;
 export function minorUnits(text: string, currency: string): number {
   const m = DECIMAL.exec(text.trim());
   const exp = adyenExponent(currency);
-  if (!m || (m[3]?.length ?? 0) > exp) throw new ReconcileError(`Main Amount ${JSON.stringify(text)} is not an amount in ${currency} with at most ${exp} decimals`);
+  if (!m || (m[3]?.length ?? 0) > exp)
+    throw new ReconcileError(`Main Amount ${JSON.stringify(text)} is not an amount in ${currency} with at most ${exp} decimals`);
   const magnitude = Number(m[2]) * 10 ** exp + Number((m[3] ?? "").padEnd(exp, "0") || "0");
   const value = m[1] === "-" ? -magnitude : magnitude;
   const ours = fromAdyenAmount({ value, currency });
@@ -52,8 +62,16 @@ export function minorUnits(text: string, currency: string): number {
 
 /** The zone's offset from UTC at `utcMs`, in ms (what a clock there shows minus UTC). */
 function zoneOffsetMs(zone: string, utcMs: number): number {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })
-    .formatToParts(new Date(utcMs));
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(utcMs));
   const n = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   return Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second")) - Math.floor(utcMs / 1000) * 1000;
 }
@@ -130,7 +148,8 @@ function recordOf(list: readonly ReportBooking[], warn: (w: string) => void): Ga
     else if (b.type === "SentForRefund") refund(b, "pending");
     else if (b.type === "Refunded") refund(b, "succeeded");
     else if (b.type === "RefundFailed") refund(b, "failed");
-    else if (b.type !== "Received" && !NOT_COUNTED.has(b.type)) warn(`adyen: ${b.psp} (${b.merchantReference}) has a ${b.type} booking, which reconciliation does not count`);
+    else if (b.type !== "Received" && !NOT_COUNTED.has(b.type))
+      warn(`adyen: ${b.psp} (${b.merchantReference}) has a ${b.type} booking, which reconciliation does not count`);
   }
   if (canceled || declined) authorized = 0;
   const rs = [...refunds.values()];

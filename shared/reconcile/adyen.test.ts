@@ -24,7 +24,13 @@ const advance = (ms: number) => run.admin("POST", "/__admin/clock", { advanceMs:
 const simNow = async (): Promise<number> => (await run.admin("GET", "/__admin/clock")).now;
 
 const charge = (paymentId: string, over: Partial<Charge> = {}): Charge => ({
-  paymentId, merchantId: "mer_1", amount: 2000, currency: "EUR", paymentMethod: "pm_card_visa", captureMethod: "automatic", ...over,
+  paymentId,
+  merchantId: "mer_1",
+  amount: 2000,
+  currency: "EUR",
+  paymentMethod: "pm_card_visa",
+  captureMethod: "automatic",
+  ...over,
 });
 const send = (call: Call) => gw.send(call, "ex_test");
 const create = async (c: Charge) => (await send({ op: "create", idempotencyKey: c.paymentId, charge: c })).payments[0]!.ref;
@@ -53,7 +59,17 @@ describe("readAdyenRecords", () => {
     const voided = await create(charge("pay_void", { captureMethod: "manual" }));
     await send({ op: "cancel", idempotencyKey: "cmd_void", ref: voided, paymentId: "pay_void" });
     const r = await read();
-    expect(r.get("pay_auto")).toMatchObject({ connector: "adyen", ref: auto, currency: "EUR", authorized: 2000, captured: 2000, refunded: 0, status: "captured", detail: "SentForSettle", refunds: [] });
+    expect(r.get("pay_auto")).toMatchObject({
+      connector: "adyen",
+      ref: auto,
+      currency: "EUR",
+      authorized: 2000,
+      captured: 2000,
+      refunded: 0,
+      status: "captured",
+      detail: "SentForSettle",
+      refunds: [],
+    });
     expect(r.get("pay_part")).toMatchObject({ authorized: 2000, captured: 1200, status: "captured" });
     expect(r.get("pay_held")).toMatchObject({ authorized: 2000, captured: 0, status: "authorized", detail: "Authorised" });
     expect(r.get("pay_no")).toMatchObject({ authorized: 0, captured: 0, status: "declined", detail: "Refused" });
@@ -107,7 +123,7 @@ describe("readAdyenRecords", () => {
 });
 
 describe("refused downloads", () => {
-  const fake = (res: () => Response | Promise<Response>) => ((() => Promise.resolve(res())) as unknown) as typeof fetch;
+  const fake = (res: () => Response | Promise<Response>) => (() => Promise.resolve(res())) as unknown as typeof fetch;
   const window = { from: new Date("2024-05-01T00:00:00Z"), to: new Date("2024-05-02T00:00:00Z") };
 
   test("a 401 names the variables to check, never the key; a 500 says what failed", async () => {
@@ -126,7 +142,9 @@ describe("refused downloads", () => {
       return Promise.resolve(new Response("Psp Reference,Merchant Reference,Booking Date,TimeZone,Main Currency,Main Amount,Record Type\n"));
     }) as unknown as typeof fetch;
     expect(await readAdyenRecords({ ...settings, adyenApiBase: undefined }, window, { fetch: recording })).toEqual({ records: [], warnings: [] });
-    expect(seen).toEqual([{ url: `https://ca-test.adyen.com/reports/download/MerchantAccount/${MERCHANT}/payments_accounting_report_2024_05_01.csv`, key: settings.adyenApiKey }]);
+    expect(seen).toEqual([
+      { url: `https://ca-test.adyen.com/reports/download/MerchantAccount/${MERCHANT}/payments_accounting_report_2024_05_01.csv`, key: settings.adyenApiKey },
+    ]);
   });
 
   test("nothing listening is a ReconcileError naming the file", async () => {

@@ -10,18 +10,34 @@ import { runCli } from "./cli.ts";
 import { fakePaymentsTable, paymentRow } from "./testing.ts";
 
 const record = (over: Partial<GatewayRecord> = {}): GatewayRecord => ({
-  connector: "stripe", ref: "pi_1", paymentId: "pay_1", currency: "USD", authorized: 2000, captured: 2000, refunded: 0,
-  status: "captured", detail: "succeeded", createdAt: new Date("2024-05-03T12:00:00Z"), refunds: [], ...over,
+  connector: "stripe",
+  ref: "pi_1",
+  paymentId: "pay_1",
+  currency: "USD",
+  authorized: 2000,
+  captured: 2000,
+  refunded: 0,
+  status: "captured",
+  detail: "succeeded",
+  createdAt: new Date("2024-05-03T12:00:00Z"),
+  refunds: [],
+  ...over,
 });
 
 async function cli(argv: string[], opts: { records?: GatewayRecord[]; sources?: ReconcileSources; env?: Record<string, string> } = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const windows: Window[] = [];
-  const sources = opts.sources ?? { stripe: (w: Window) => (windows.push(w), Promise.resolve({ records: opts.records ?? [record()], warnings: ["a warning"] })) };
+  const sources = opts.sources ?? {
+    stripe: (w: Window) => (windows.push(w), Promise.resolve({ records: opts.records ?? [record()], warnings: ["a warning"] })),
+  };
   const code = await runCli(argv, {
-    out: (s) => out.push(s), err: (s) => err.push(s), sql: fakePaymentsTable([paymentRow()]).sql, sources,
-    now: () => new Date("2024-05-04T08:00:00Z"), ...(opts.env ? { env: opts.env } : {}),
+    out: (s) => out.push(s),
+    err: (s) => err.push(s),
+    sql: fakePaymentsTable([paymentRow()]).sql,
+    sources,
+    now: () => new Date("2024-05-04T08:00:00Z"),
+    ...(opts.env ? { env: opts.env } : {}),
   });
   return { code, out: out.join(""), err: err.join("\n"), windows };
 }
@@ -61,7 +77,12 @@ describe("reconcile CLI", () => {
   test("bad configuration is exit 2 naming the variable, never a key", async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli([], { out: (s) => out.push(s), err: (s) => err.push(s), sql: fakePaymentsTable([]).sql, env: { STRIPE_API_BASE: "http://127.0.0.1:12111", STRIPE_SECRET_KEY: "sk_live_secret123" } });
+    const code = await runCli([], {
+      out: (s) => out.push(s),
+      err: (s) => err.push(s),
+      sql: fakePaymentsTable([]).sql,
+      env: { STRIPE_API_BASE: "http://127.0.0.1:12111", STRIPE_SECRET_KEY: "sk_live_secret123" },
+    });
     expect(code).toBe(2);
     expect(err.join("\n")).toContain("STRIPE_SECRET_KEY");
     expect(err.join("\n")).not.toContain("secret123");

@@ -39,20 +39,28 @@ function options(argv: string[], now: Date): { date: string; format: "json" | "c
   const format = values.format ?? "json";
   if (format !== "json" && format !== "csv") throw new UsageError("--format must be json or csv");
   const connector = values.connector;
-  if (connector !== undefined && !(CONNECTORS as readonly string[]).includes(connector)) throw new UsageError(`--connector must be one of ${CONNECTORS.join(", ")}`);
+  if (connector !== undefined && !(CONNECTORS as readonly string[]).includes(connector))
+    throw new UsageError(`--connector must be one of ${CONNECTORS.join(", ")}`);
   return { date, format, connector: connector as ConnectorName | undefined };
 }
 
 function only(sources: ReconcileSources, connector: ConnectorName | undefined): ReconcileSources {
   if (connector === undefined) return sources;
   const reader = sources[connector];
-  if (!reader) throw new UsageError(`${connector} is not configured: set ${connector === "adyen" ? "ADYEN_API_BASE or ADYEN_API_KEY" : "STRIPE_API_BASE or STRIPE_SECRET_KEY"}`);
+  if (!reader)
+    throw new UsageError(
+      `${connector} is not configured: set ${connector === "adyen" ? "ADYEN_API_BASE or ADYEN_API_KEY" : "STRIPE_API_BASE or STRIPE_SECRET_KEY"}`,
+    );
   return { [connector]: reader };
 }
 
 function summary(r: Report): string {
-  const per = r.connectors.map((c) => `${c} ${r.summary.by_connector[c]?.payments ?? 0} payments / ${r.summary.by_connector[c]?.gateway_records ?? 0} records`).join(", ");
-  const unchecked = Object.entries(r.summary.unchecked).map(([c, n]) => `; ${n} payments at ${c} not compared`).join("");
+  const per = r.connectors
+    .map((c) => `${c} ${r.summary.by_connector[c]?.payments ?? 0} payments / ${r.summary.by_connector[c]?.gateway_records ?? 0} records`)
+    .join(", ");
+  const unchecked = Object.entries(r.summary.unchecked)
+    .map(([c, n]) => `; ${n} payments at ${c} not compared`)
+    .join("");
   return `reconcile ${r.date}: ${r.summary.mismatches} mismatch(es) (${per})${unchecked}`;
 }
 

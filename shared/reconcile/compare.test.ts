@@ -12,13 +12,32 @@ const DAY = windowsOf(new Date("2024-05-03T00:00:00Z")).platform;
 const NOON = new Date("2024-05-03T12:00:00Z");
 
 const payment = (over: Partial<PlatformPayment> = {}): PlatformPayment => ({
-  id: "pay_1", connector: "stripe", status: "APPROVED", amount: 2000, currency: "USD", captured: 2000, refunded: 0, pendingRefunds: 0,
-  gatewayRef: "pi_1", createdAt: NOON, ...over,
+  id: "pay_1",
+  connector: "stripe",
+  status: "APPROVED",
+  amount: 2000,
+  currency: "USD",
+  captured: 2000,
+  refunded: 0,
+  pendingRefunds: 0,
+  gatewayRef: "pi_1",
+  createdAt: NOON,
+  ...over,
 });
 
 const record = (over: Partial<GatewayRecord> = {}): GatewayRecord => ({
-  connector: "stripe", ref: "pi_1", paymentId: "pay_1", currency: "USD", authorized: 2000, captured: 2000, refunded: 0,
-  status: "captured", detail: "succeeded", createdAt: NOON, refunds: [], ...over,
+  connector: "stripe",
+  ref: "pi_1",
+  paymentId: "pay_1",
+  currency: "USD",
+  authorized: 2000,
+  captured: 2000,
+  refunded: 0,
+  status: "captured",
+  detail: "succeeded",
+  createdAt: NOON,
+  refunds: [],
+  ...over,
 });
 
 const declined = (over: Partial<GatewayRecord> = {}) => record({ authorized: 0, captured: 0, status: "declined", detail: "requires_payment_method", ...over });
@@ -54,13 +73,29 @@ describe("missing_at_gateway", () => {
   ])("%s with no record at its connector", (_, over) => {
     const [m, ...rest] = run([payment(over)], []);
     expect(rest).toEqual([]);
-    expect(m).toMatchObject({ kind: "missing_at_gateway", connector: "stripe", payment_id: "pay_1", gateway_ref: "pi_1", gateway: null, platform: { status: over.status, amount: 2000 } });
+    expect(m).toMatchObject({
+      kind: "missing_at_gateway",
+      connector: "stripe",
+      payment_id: "pay_1",
+      gateway_ref: "pi_1",
+      gateway: null,
+      platform: { status: over.status, amount: 2000 },
+    });
     expect(m!.reason).toContain("stripe holds no record of pay_1");
   });
 
   test("a record of the payment at another connector does not count: it is missing at its own, and the other one is missing_locally", () => {
-    const ms = compare({ day: DAY, connectors: ["stripe", "adyen"], payments: [payment()], named: [], records: { stripe: [], adyen: [record({ connector: "adyen", ref: "PSP1" })] } });
-    expect(kinds(ms)).toEqual([["missing_locally", "adyen", "pay_1"], ["missing_at_gateway", "stripe", "pay_1"]]);
+    const ms = compare({
+      day: DAY,
+      connectors: ["stripe", "adyen"],
+      payments: [payment()],
+      named: [],
+      records: { stripe: [], adyen: [record({ connector: "adyen", ref: "PSP1" })] },
+    });
+    expect(kinds(ms)).toEqual([
+      ["missing_locally", "adyen", "pay_1"],
+      ["missing_at_gateway", "stripe", "pay_1"],
+    ]);
   });
 
   test("a DENIED or PENDING payment with no record is not missing: no money moved", () => {
@@ -71,20 +106,32 @@ describe("missing_at_gateway", () => {
 describe("missing_locally", () => {
   test("a record of the day for a payment id unknown here", () => {
     const [m] = run([], [record({ paymentId: "pay_ghost", ref: "pi_ghost" })]);
-    expect(m).toMatchObject({ kind: "missing_locally", payment_id: "pay_ghost", gateway_ref: "pi_ghost", platform: null, gateway: { status: "captured", amount: 2000, captured: 2000 } });
+    expect(m).toMatchObject({
+      kind: "missing_locally",
+      payment_id: "pay_ghost",
+      gateway_ref: "pi_ghost",
+      platform: null,
+      gateway: { status: "captured", amount: 2000, captured: 2000 },
+    });
     expect(m!.reason).toContain("unknown here");
   });
 
   test("a record with no payment id at all is reported on its own", () => {
     const ms = run([], [record({ paymentId: null, ref: "pi_a" }), record({ paymentId: null, ref: "pi_b" })]);
-    expect(ms.map((m) => [m.kind, m.payment_id, m.gateway_ref])).toEqual([["missing_locally", null, "pi_a"], ["missing_locally", null, "pi_b"]]);
+    expect(ms.map((m) => [m.kind, m.payment_id, m.gateway_ref])).toEqual([
+      ["missing_locally", null, "pi_a"],
+      ["missing_locally", null, "pi_b"],
+    ]);
   });
 
   test("a record whose payment is at another connector here, or was never sent to one", () => {
     const atAdyen = payment({ id: "pay_a", connector: "adyen" });
     const neverSent = payment({ id: "pay_n", connector: null, status: "PENDING", captured: 0, gatewayRef: null });
     const ms = run([atAdyen, neverSent], [record({ paymentId: "pay_a", ref: "pi_a" }), record({ paymentId: "pay_n", ref: "pi_n" })]);
-    expect(kinds(ms)).toEqual([["missing_locally", "stripe", "pay_a"], ["missing_locally", "stripe", "pay_n"]]);
+    expect(kinds(ms)).toEqual([
+      ["missing_locally", "stripe", "pay_a"],
+      ["missing_locally", "stripe", "pay_n"],
+    ]);
     expect(ms[0]!.reason).toContain("which is at adyen here");
     expect(ms[0]!.platform).toMatchObject({ status: "APPROVED" });
     expect(ms[1]!.reason).toContain("never sent to a connector");
@@ -102,7 +149,9 @@ describe("missing_locally", () => {
 
   test("an unknown refund that moved money counts: a record with nothing held but a refund", () => {
     const refunds = [{ ref: "re_1", refundId: null, amount: 500, status: "pending" as const }];
-    expect(kinds(run([], [record({ paymentId: "pay_r", authorized: 0, captured: 0, status: "other", refunds })]))).toEqual([["missing_locally", "stripe", "pay_r"]]);
+    expect(kinds(run([], [record({ paymentId: "pay_r", authorized: 0, captured: 0, status: "other", refunds })]))).toEqual([
+      ["missing_locally", "stripe", "pay_r"],
+    ]);
   });
 
   test("only records created on the day: one of the day before or after is that day's business", () => {
@@ -135,7 +184,9 @@ describe("amount_mismatch", () => {
   });
 
   test("DENIED here, but the gateway charged", () => {
-    expect(run([payment({ status: "DENIED", captured: 0 })], [record()])[0]!.reason).toBe("authorized 0 here (DENIED), 2000 at stripe; captured 0 here, 2000 at stripe");
+    expect(run([payment({ status: "DENIED", captured: 0 })], [record()])[0]!.reason).toBe(
+      "authorized 0 here (DENIED), 2000 at stripe; captured 0 here, 2000 at stripe",
+    );
   });
 
   test("a DENIED payment and its declined record agree", () => {
@@ -195,7 +246,9 @@ describe("which connectors", () => {
   test("a payment at a connector not compared is not checked; the output is ordered by connector, kind, payment id", () => {
     expect(run([payment({ connector: "adyen" })], [])).toEqual([]);
     const ms = compare({
-      day: DAY, connectors: ["stripe", "adyen"], named: [],
+      day: DAY,
+      connectors: ["stripe", "adyen"],
+      named: [],
       payments: [payment({ id: "pay_2" }), payment({ id: "pay_1" }), payment({ id: "pay_3", connector: "adyen", gatewayRef: "PSP3" })],
       records: { stripe: [record({ paymentId: "pay_2", captured: 1 }), record({ paymentId: "pay_9", ref: "pi_9" })], adyen: [] },
     });

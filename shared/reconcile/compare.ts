@@ -105,32 +105,44 @@ function checkPayment(p: PlatformPayment, connector: ConnectorName, records: rea
   if (records.length === 0) {
     if (!heldOrMovedHere(p)) return null;
     return mismatch("missing_at_gateway", connector, {
-      payment_id: p.id, gateway_ref: p.gatewayRef, currency: p.currency,
+      payment_id: p.id,
+      gateway_ref: p.gatewayRef,
+      currency: p.currency,
       reason: `${p.status} here (amount ${p.amount}, captured ${p.captured}, refunded ${p.refunded}), but ${connector} holds no record of ${p.id}`,
-      platform: platformSide(p), gateway: null,
+      platform: platformSide(p),
+      gateway: null,
     });
   }
   const g = sum(records);
   const diff = differences(p, g, connector);
   if (diff.length === 0) return null;
   return mismatch("amount_mismatch", connector, {
-    payment_id: p.id, gateway_ref: g.refs, currency: p.currency, reason: diff.join("; "), platform: platformSide(p), gateway: gatewaySide(g),
+    payment_id: p.id,
+    gateway_ref: g.refs,
+    currency: p.currency,
+    reason: diff.join("; "),
+    platform: platformSide(p),
+    gateway: gatewaySide(g),
   });
 }
 
 function unknownHere(connector: ConnectorName, paymentId: string | null, records: readonly GatewayRecord[], local: PlatformPayment | undefined): Mismatch {
   const g = sum(records);
-  const whose = paymentId === null
-    ? "for no payment id"
-    : local === undefined
-      ? `for ${paymentId}, unknown here`
-      : local.connector === null
-        ? `for ${paymentId}, which was never sent to a connector here`
-        : `for ${paymentId}, which is at ${local.connector} here`;
+  const whose =
+    paymentId === null
+      ? "for no payment id"
+      : local === undefined
+        ? `for ${paymentId}, unknown here`
+        : local.connector === null
+          ? `for ${paymentId}, which was never sent to a connector here`
+          : `for ${paymentId}, which is at ${local.connector} here`;
   return mismatch("missing_locally", connector, {
-    payment_id: paymentId, gateway_ref: g.refs, currency: g.currencies.join("+"),
+    payment_id: paymentId,
+    gateway_ref: g.refs,
+    currency: g.currencies.join("+"),
     reason: `${connector} holds ${g.refs} (${moneyOf(gatewaySide(g))}) ${whose}`,
-    platform: local ? platformSide(local) : null, gateway: gatewaySide(g),
+    platform: local ? platformSide(local) : null,
+    gateway: gatewaySide(g),
   });
 }
 

@@ -8,9 +8,16 @@ describe("csv", () => {
   });
 
   test("what is written reads back, CRLF or LF, with empty fields and line breaks inside quotes", () => {
-    const rows = [["kind", "reason"], ["amount_mismatch", 'captured 2000 here, 0 at "stripe"'], ["", "two\r\nlines"]];
+    const rows = [
+      ["kind", "reason"],
+      ["amount_mismatch", 'captured 2000 here, 0 at "stripe"'],
+      ["", "two\r\nlines"],
+    ];
     expect(parseCsv(`${rows.map(csvLine).join("\r\n")}\r\n`)).toEqual(rows);
-    expect(parseCsv("a,b\nc,d")).toEqual([["a", "b"], ["c", "d"]]);
+    expect(parseCsv("a,b\nc,d")).toEqual([
+      ["a", "b"],
+      ["c", "d"],
+    ]);
     expect(parseCsv("")).toEqual([]);
   });
 

@@ -76,11 +76,7 @@ export type MismatchKind = (typeof MISMATCH_KINDS)[number];
 const Kind = Type.Unsafe<MismatchKind>(Type.Union(MISMATCH_KINDS.map((k) => Type.Literal(k))));
 const Money = Type.Integer({ minimum: 0 });
 
-const Side = (description: string) =>
-  Type.Object(
-    { status: Type.String(), amount: Money, captured: Money, refunded: Money },
-    { description },
-  );
+const Side = (description: string) => Type.Object({ status: Type.String(), amount: Money, captured: Money, refunded: Money }, { description });
 
 export const Mismatch = Type.Object({
   kind: Kind,
@@ -92,7 +88,10 @@ export const Mismatch = Type.Object({
   /** What differs, in words (`captured 2000 here, 0 at stripe`). */
   reason: Type.String(),
   platform: Type.Union([Side("The payment as the platform holds it: its status, amount, amount_captured, amount_refunded"), Type.Null()]),
-  gateway: Type.Union([Side("What the connector holds, summed over its records: status, amount authorized (held or charged), captured, refunded"), Type.Null()]),
+  gateway: Type.Union([
+    Side("What the connector holds, summed over its records: status, amount authorized (held or charged), captured, refunded"),
+    Type.Null(),
+  ]),
 });
 export type Mismatch = Static<typeof Mismatch>;
 
@@ -103,10 +102,13 @@ const Span = Type.Object({ from: Type.String({ description: "ISO 8601, inclusive
 
 export const Report = Type.Object({
   date: Type.String({ description: "The UTC day reconciled, YYYY-MM-DD" }),
-  window: Type.Object({
-    platform: Span,
-    gateway: Span,
-  }, { description: "Platform payments created on the day, matched against gateway records created in the wider window" }),
+  window: Type.Object(
+    {
+      platform: Span,
+      gateway: Span,
+    },
+    { description: "Platform payments created on the day, matched against gateway records created in the wider window" },
+  ),
   connectors: Type.Array(Connector, { description: "The connectors compared" }),
   summary: Type.Object({
     mismatches: Type.Integer(),

@@ -28,7 +28,16 @@ test("missing_locally, missing_at_gateway and amount_mismatch at both connectors
   await stripe.paymentIntents.capture(part.id, { amount_to_capture: 1200 });
   const adyen = createAdyenGateway({ apiKey: "AQE_test_simulator_key", apiBase: adyenSim.baseUrl, merchantAccount: MERCHANT, timeoutMs: 5_000 });
   const pay = async (paymentId: string) =>
-    (await adyen.send({ op: "create", idempotencyKey: paymentId, charge: { paymentId, merchantId: "mer_1", amount: 2000, currency: "EUR", paymentMethod: "pm_card_visa", captureMethod: "automatic" } }, "ex")).payments[0]!.ref;
+    (
+      await adyen.send(
+        {
+          op: "create",
+          idempotencyKey: paymentId,
+          charge: { paymentId, merchantId: "mer_1", amount: 2000, currency: "EUR", paymentMethod: "pm_card_visa", captureMethod: "automatic" },
+        },
+        "ex",
+      )
+    ).payments[0]!.ref;
   const aOk = await pay("pay_a_ok");
   const aStray = await pay("pay_s_lost");
 
@@ -39,10 +48,16 @@ test("missing_locally, missing_at_gateway and amount_mismatch at both connectors
     paymentRow({ id: "pay_s_lost", gateway_intent_id: "pi_never", created_at: now }),
     paymentRow({ id: "pay_a_ok", connector: "adyen", currency: "EUR", gateway_intent_id: aOk, created_at: now }),
   ]);
-  const report = await reconcile(sql, {
-    stripe: (w) => readStripeRecords({ stripeApiBase: `http://127.0.0.1:${stripeSim.port}`, stripeSecretKey: "sk_test_simulator", stripeTimeoutMs: 5_000 }, w),
-    adyen: (w) => readAdyenRecords({ adyenApiBase: adyenSim.baseUrl, adyenApiKey: "AQE_test_report_user", adyenMerchantAccount: MERCHANT, adyenTimeoutMs: 5_000 }, w),
-  }, formatDay(now));
+  const report = await reconcile(
+    sql,
+    {
+      stripe: (w) =>
+        readStripeRecords({ stripeApiBase: `http://127.0.0.1:${stripeSim.port}`, stripeSecretKey: "sk_test_simulator", stripeTimeoutMs: 5_000 }, w),
+      adyen: (w) =>
+        readAdyenRecords({ adyenApiBase: adyenSim.baseUrl, adyenApiKey: "AQE_test_report_user", adyenMerchantAccount: MERCHANT, adyenTimeoutMs: 5_000 }, w),
+    },
+    formatDay(now),
+  );
 
   expect(report.mismatches.map((m) => [m.kind, m.connector, m.payment_id, m.gateway_ref])).toEqual([
     ["missing_locally", "adyen", "pay_s_lost", aStray],

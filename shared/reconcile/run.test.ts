@@ -12,8 +12,18 @@ import { fakePaymentsTable, paymentRow } from "./testing.ts";
 
 const NOON = new Date("2024-05-03T12:00:00Z");
 const record = (over: Partial<GatewayRecord> = {}): GatewayRecord => ({
-  connector: "stripe", ref: "pi_1", paymentId: "pay_1", currency: "USD", authorized: 2000, captured: 2000, refunded: 0,
-  status: "captured", detail: "succeeded", createdAt: NOON, refunds: [], ...over,
+  connector: "stripe",
+  ref: "pi_1",
+  paymentId: "pay_1",
+  currency: "USD",
+  authorized: 2000,
+  captured: 2000,
+  refunded: 0,
+  status: "captured",
+  detail: "succeeded",
+  createdAt: NOON,
+  refunds: [],
+  ...over,
 });
 
 function reader(read: GatewayRead) {
@@ -29,7 +39,10 @@ describe("reconcile", () => {
       paymentRow({ id: "pay_3", connector: "adyen", gateway_intent_id: "PSP3" }),
       paymentRow({ id: "pay_late", created_at: new Date("2024-05-04T00:00:00Z") }),
     ]);
-    const stripe = reader({ records: [record(), record({ paymentId: "pay_2", ref: "pi_2", captured: 1500 }), record({ paymentId: "pay_ghost", ref: "pi_g" })], warnings: [] });
+    const stripe = reader({
+      records: [record(), record({ paymentId: "pay_2", ref: "pi_2", captured: 1500 }), record({ paymentId: "pay_ghost", ref: "pi_g" })],
+      warnings: [],
+    });
     const adyen = reader({ records: [], warnings: ["adyen: payments_accounting_report_2024_05_05.csv is not available (yet)"] });
     const report = await reconcile(sql, { stripe: stripe.read, adyen: adyen.read }, "2024-05-03");
     expect(stripe.windows).toEqual([{ from: new Date("2024-05-01T00:00:00Z"), to: new Date("2024-05-06T00:00:00Z") }]);
@@ -48,7 +61,9 @@ describe("reconcile", () => {
       unchecked: {},
     });
     expect(report.mismatches.map((m) => [m.kind, m.connector, m.payment_id])).toEqual([
-      ["missing_at_gateway", "adyen", "pay_3"], ["amount_mismatch", "stripe", "pay_2"], ["missing_locally", "stripe", "pay_ghost"],
+      ["missing_at_gateway", "adyen", "pay_3"],
+      ["amount_mismatch", "stripe", "pay_2"],
+      ["missing_locally", "stripe", "pay_ghost"],
     ]);
     expect(report.warnings).toEqual(["adyen: payments_accounting_report_2024_05_05.csv is not available (yet)"]);
     expect([...Value.Errors(Report, report)]).toEqual([]);
@@ -77,16 +92,48 @@ describe("reconcile", () => {
 describe("toCsv", () => {
   test("a header line, one line per mismatch, CRLF, quoted where RFC 4180 says; a missing side is empty", async () => {
     const { sql } = fakePaymentsTable([paymentRow({ id: "pay_2", status: "DENIED", amount_captured: 0 })]);
-    const report = await reconcile(sql, { stripe: reader({ records: [record({ paymentId: "pay_2" }), record({ paymentId: "pay_x", ref: "pi_x" })], warnings: [] }).read }, "2024-05-03");
+    const report = await reconcile(
+      sql,
+      { stripe: reader({ records: [record({ paymentId: "pay_2" }), record({ paymentId: "pay_x", ref: "pi_x" })], warnings: [] }).read },
+      "2024-05-03",
+    );
     const csv = toCsv(report);
     expect(csv.endsWith("\r\n")).toBe(true);
     const [header, ...rows] = parseCsv(csv);
     expect(header).toEqual([...CSV_COLUMNS]);
     expect(rows).toEqual([
-      ["amount_mismatch", "stripe", "pay_2", "pi_1", "USD", "DENIED", "2000", "0", "0", "captured", "2000", "2000", "0",
-        "authorized 0 here (DENIED), 2000 at stripe; captured 0 here, 2000 at stripe"],
-      ["missing_locally", "stripe", "pay_x", "pi_x", "USD", "", "", "", "", "captured", "2000", "2000", "0",
-        "stripe holds pi_x (authorized 2000, captured 2000, refunded 0) for pay_x, unknown here"],
+      [
+        "amount_mismatch",
+        "stripe",
+        "pay_2",
+        "pi_1",
+        "USD",
+        "DENIED",
+        "2000",
+        "0",
+        "0",
+        "captured",
+        "2000",
+        "2000",
+        "0",
+        "authorized 0 here (DENIED), 2000 at stripe; captured 0 here, 2000 at stripe",
+      ],
+      [
+        "missing_locally",
+        "stripe",
+        "pay_x",
+        "pi_x",
+        "USD",
+        "",
+        "",
+        "",
+        "",
+        "captured",
+        "2000",
+        "2000",
+        "0",
+        "stripe holds pi_x (authorized 2000, captured 2000, refunded 0) for pay_x, unknown here",
+      ],
     ]);
     expect(csv.split("\r\n")[2]).toContain('"stripe holds pi_x (authorized 2000, captured 2000, refunded 0) for pay_x, unknown here"');
   });

@@ -42,7 +42,16 @@ describe("readStripeRecords", () => {
     const held = (await authorize(stripe, "pay_held")).id;
     const declined = (await rejection(charge(stripe, "pay_no", "pm_card_visa_chargeDeclined"))).payment_intent.id;
     const records = await read();
-    expect(records.get(auto)).toMatchObject({ connector: "stripe", paymentId: "pay_auto", currency: "USD", authorized: 2000, captured: 2000, refunded: 0, status: "captured", detail: "succeeded" });
+    expect(records.get(auto)).toMatchObject({
+      connector: "stripe",
+      paymentId: "pay_auto",
+      currency: "USD",
+      authorized: 2000,
+      captured: 2000,
+      refunded: 0,
+      status: "captured",
+      detail: "succeeded",
+    });
     expect(records.get(part)).toMatchObject({ authorized: 2000, captured: 1200, status: "captured" });
     expect(records.get(held)).toMatchObject({ authorized: 2000, captured: 0, status: "authorized", detail: "requires_capture" });
     expect(records.get(declined)).toMatchObject({ paymentId: "pay_no", authorized: 0, captured: 0, status: "declined", detail: "requires_payment_method" });
@@ -69,7 +78,14 @@ describe("readStripeRecords", () => {
   test("a payment retried under a new key is two intents with the same payment id", async () => {
     await rejection(charge(stripe, "pay_k", "pm_card_chargeDeclinedProcessingError"));
     await stripe.paymentIntents.create(
-      { amount: 2000, currency: "usd", payment_method: "pm_card_visa", confirm: true, allowed_payment_method_types: ["card"], metadata: { payment_id: "pay_k" } },
+      {
+        amount: 2000,
+        currency: "usd",
+        payment_method: "pm_card_visa",
+        confirm: true,
+        allowed_payment_method_types: ["card"],
+        metadata: { payment_id: "pay_k" },
+      },
       { idempotencyKey: "pay_k:k1" },
     );
     const mine = [...(await read()).values()].filter((r) => r.paymentId === "pay_k");

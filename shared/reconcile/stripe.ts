@@ -20,7 +20,9 @@ export function stripeClient(settings: StripeSettings): Stripe {
     timeout: settings.stripeTimeoutMs,
     maxNetworkRetries: 2,
     telemetry: false,
-    ...(url ? { host: url.hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)), protocol: url.protocol.replace(":", "") as "http" | "https" } : {}),
+    ...(url
+      ? { host: url.hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)), protocol: url.protocol.replace(":", "") as "http" | "https" }
+      : {}),
   });
 }
 
@@ -41,7 +43,13 @@ function statusOf(pi: Stripe.PaymentIntent): GatewayStatus {
   }
 }
 
-const REFUND_STATUS: Record<string, GatewayRefundRecord["status"]> = { succeeded: "succeeded", pending: "pending", requires_action: "pending", failed: "failed", canceled: "failed" };
+const REFUND_STATUS: Record<string, GatewayRefundRecord["status"]> = {
+  succeeded: "succeeded",
+  pending: "pending",
+  requires_action: "pending",
+  failed: "failed",
+  canceled: "failed",
+};
 
 export function refundRecord(re: Stripe.Refund): GatewayRefundRecord {
   return { ref: re.id, refundId: re.metadata?.refund_id ?? null, amount: re.amount, status: REFUND_STATUS[re.status ?? ""] ?? "pending" };
@@ -82,6 +90,9 @@ export async function readStripeRecords(settings: StripeSettings, window: Window
     return { records: intents.map((pi) => intentRecord(pi, refunds.get(pi.id) ?? [])), warnings: [] };
   } catch (err) {
     if (!(err instanceof Stripe.errors.StripeError)) throw err;
-    throw new ReconcileError(`stripe: listing ${err.type === "StripeAuthenticationError" ? "was refused: check STRIPE_SECRET_KEY" : `failed (${err.type}${err.statusCode ? `, HTTP ${err.statusCode}` : ""}): ${err.message}`}`, { cause: err });
+    throw new ReconcileError(
+      `stripe: listing ${err.type === "StripeAuthenticationError" ? "was refused: check STRIPE_SECRET_KEY" : `failed (${err.type}${err.statusCode ? `, HTTP ${err.statusCode}` : ""}): ${err.message}`}`,
+      { cause: err },
+    );
   }
 }

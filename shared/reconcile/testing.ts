@@ -8,10 +8,18 @@ import type { PaymentRow } from "./platform.ts";
 
 export type { PaymentRow };
 
-
 export const paymentRow = (over: Partial<PaymentRow> = {}): PaymentRow => ({
-  id: "pay_1", connector: "stripe", status: "APPROVED", amount: 2000, currency: "USD", amount_captured: 2000, amount_refunded: 0,
-  amount_refund_reserved: 0, gateway_intent_id: "pi_1", created_at: new Date("2024-05-03T12:00:00Z"), ...over,
+  id: "pay_1",
+  connector: "stripe",
+  status: "APPROVED",
+  amount: 2000,
+  currency: "USD",
+  amount_captured: 2000,
+  amount_refunded: 0,
+  amount_refund_reserved: 0,
+  gateway_intent_id: "pi_1",
+  created_at: new Date("2024-05-03T12:00:00Z"),
+  ...over,
 });
 
 export function fakePaymentsTable(rows: readonly PaymentRow[]): { sql: Sql; queries: string[] } {

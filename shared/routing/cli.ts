@@ -72,7 +72,8 @@ async function readRoutingFile(path: string): Promise<{ rules: RoutingRule[]; fa
     if (unknown !== undefined) throw new UsageError(`${path}: unknown field (expected rules, failover_soft_declines)`);
     if (!("rules" in doc)) throw new UsageError(`${path}: rules: missing`);
     if (doc.object !== undefined && doc.object !== "routing") throw new UsageError(`${path}: object: must be routing`);
-    if (doc.failover_soft_declines !== undefined && typeof doc.failover_soft_declines !== "boolean") throw new UsageError(`${path}: failover_soft_declines: must be true or false`);
+    if (doc.failover_soft_declines !== undefined && typeof doc.failover_soft_declines !== "boolean")
+      throw new UsageError(`${path}: failover_soft_declines: must be true or false`);
     rules = doc.rules;
     flag = doc.failover_soft_declines as boolean | undefined;
   }
@@ -88,10 +89,7 @@ function softDeclines(v: string | undefined): boolean | undefined {
   throw new UsageError("--soft-declines must be on or off");
 }
 
-export async function runCli(
-  argv: string[],
-  io: { out?: (s: string) => void; err?: (s: string) => void; sql?: Sql } = {},
-): Promise<number> {
+export async function runCli(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void; sql?: Sql } = {}): Promise<number> {
   const out = io.out ?? console.log;
   const err = io.err ?? console.error;
   const parse = () =>

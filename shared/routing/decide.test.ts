@@ -12,7 +12,14 @@ const pay = (over: Partial<{ id: string; amount: number; currency: string; payme
 });
 
 const paymentId = fc.stringMatching(/^[0-9a-f]{32}$/).map((hex) => `pay_${hex}`);
-const split7030: RoutingRule[] = [{ split: [{ connector: "adyen", percent: 70 }, { connector: "stripe", percent: 30 }] }];
+const split7030: RoutingRule[] = [
+  {
+    split: [
+      { connector: "adyen", percent: 70 },
+      { connector: "stripe", percent: 30 },
+    ],
+  },
+];
 
 describe("routeFor", () => {
   test("the first rule whose conditions all match decides; none matching, the defaults", () => {
@@ -54,8 +61,18 @@ describe("routeFor", () => {
   });
 
   test("a connector at 0 % is never picked first but stays the failover", () => {
-    const rules: RoutingRule[] = [{ split: [{ connector: "stripe", percent: 0 }, { connector: "adyen", percent: 100 }] }];
-    fc.assert(fc.property(paymentId, (id) => expect(routeFor(rules, pay({ id }), []).order).toEqual(["adyen", "stripe"])), { numRuns: 300 });
+    const rules: RoutingRule[] = [
+      {
+        split: [
+          { connector: "stripe", percent: 0 },
+          { connector: "adyen", percent: 100 },
+        ],
+      },
+    ];
+    fc.assert(
+      fc.property(paymentId, (id) => expect(routeFor(rules, pay({ id }), []).order).toEqual(["adyen", "stripe"])),
+      { numRuns: 300 },
+    );
   });
 
   test("property: a 70/30 split lands within ±5 % over 2,000 payment ids", () => {
@@ -105,11 +122,31 @@ describe("checkRules", () => {
   };
 
   test("names the field and says what is wrong, never the value", () => {
-    expect(problem([{ connectors: ["stripe"] }, { connectors: ["adyen"] }, { split: [{ connector: "stripe", percent: 60 }, { connector: "adyen", percent: 30 }] }])).toEqual({
+    expect(
+      problem([
+        { connectors: ["stripe"] },
+        { connectors: ["adyen"] },
+        {
+          split: [
+            { connector: "stripe", percent: 60 },
+            { connector: "adyen", percent: 30 },
+          ],
+        },
+      ]),
+    ).toEqual({
       param: "rules.2.split",
       message: "percents must sum to 100",
     });
-    expect(problem([{ split: [{ connector: "stripe", percent: 50 }, { connector: "stripe", percent: 50 }] }])).toEqual({ param: "rules.0.split", message: "connectors must be distinct" });
+    expect(
+      problem([
+        {
+          split: [
+            { connector: "stripe", percent: 50 },
+            { connector: "stripe", percent: 50 },
+          ],
+        },
+      ]),
+    ).toEqual({ param: "rules.0.split", message: "connectors must be distinct" });
     expect(problem([{ connectors: ["stripe"], split: [{ connector: "stripe", percent: 100 }] }])?.param).toBe("rules.0");
     expect(problem([{ conditions: { currencies: ["EUR"] } }])?.param).toBe("rules.0");
     expect(problem([{ connectors: ["stripe", "paypal"] }])).toEqual({ param: "rules.0.connectors.1", message: "must be one of stripe, adyen" });
@@ -118,9 +155,20 @@ describe("checkRules", () => {
     expect(problem([{ connectors: ["stripe"], conditions: { currencies: ["eur"] } }])?.param).toBe("rules.0.conditions.currencies.0");
     expect(problem([{ connectors: ["stripe"], conditions: { amount_min: 500, amount_max: 100 } }])?.param).toBe("rules.0.conditions.amount_min");
     expect(problem([{ connectors: ["stripe"], conditions: { amount_min: 1.5 } }])?.param).toBe("rules.0.conditions.amount_min");
-    expect(problem([{ connectors: ["stripe"], conditions: { payment_method_types: ["sepa_debit"] } }])?.param).toBe("rules.0.conditions.payment_method_types.0");
+    expect(problem([{ connectors: ["stripe"], conditions: { payment_method_types: ["sepa_debit"] } }])?.param).toBe(
+      "rules.0.conditions.payment_method_types.0",
+    );
     expect(problem([{ connectors: ["stripe"], weight: 3 }])).toEqual({ param: "rules.0.weight", message: "unknown field" });
-    expect(problem([{ split: [{ connector: "stripe", percent: 70.5 }, { connector: "adyen", percent: 29.5 }] }])?.param).toBe("rules.0.split.0.percent");
+    expect(
+      problem([
+        {
+          split: [
+            { connector: "stripe", percent: 70.5 },
+            { connector: "adyen", percent: 29.5 },
+          ],
+        },
+      ])?.param,
+    ).toBe("rules.0.split.0.percent");
     expect(problem(Array.from({ length: 21 }, () => ({ connectors: ["stripe"] })))?.param).toBe("rules");
     expect(JSON.stringify(problem([{ connectors: ["paypal"] }]))).not.toContain("paypal");
   });
@@ -128,7 +176,13 @@ describe("checkRules", () => {
   test("accepts every valid shape", () => {
     const rules = [
       { conditions: { currencies: ["EUR", "GBP"], amount_min: 1, amount_max: 100_000, payment_method_types: ["card"] }, connectors: ["adyen", "stripe"] },
-      { conditions: { currencies: ["USD"] }, split: [{ connector: "stripe", percent: 70 }, { connector: "adyen", percent: 30 }] },
+      {
+        conditions: { currencies: ["USD"] },
+        split: [
+          { connector: "stripe", percent: 70 },
+          { connector: "adyen", percent: 30 },
+        ],
+      },
       { connectors: ["stripe"] },
     ];
     expect(checkRules(rules)).toEqual({ ok: true, rules: rules as RoutingRule[] });

@@ -33,7 +33,12 @@ export function paymentMethodType(token: string): PaymentMethodType | null {
  * schema, Kind Union included, and states the type.)
  */
 const literalUnion = <T extends string>(values: readonly T[], options: { error: string; description?: string }) =>
-  Type.Unsafe<T>(Type.Union(values.map((v) => Type.Literal(v)), options));
+  Type.Unsafe<T>(
+    Type.Union(
+      values.map((v) => Type.Literal(v)),
+      options,
+    ),
+  );
 
 export const Connector = literalUnion(CONNECTORS, { error: `must be one of ${CONNECTORS.join(", ")}`, description: "A connector (payment gateway)." });
 
@@ -141,7 +146,10 @@ export function ruleProblem(rules: readonly RoutingRule[], prefix = "rules"): Pr
 
 /** A TypeBox error as a problem: its path in dots, the schema's own message when it has one. */
 export function problemOf(e: ValueError, prefix: string): Problem {
-  const segments = e.path.split("/").filter(Boolean).map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+  const segments = e.path
+    .split("/")
+    .filter(Boolean)
+    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
   const param = [prefix, ...segments].join(".");
   if (e.type === ValueErrorType.ObjectAdditionalProperties) return { param, message: "unknown field" };
   const custom = (e.schema as { error?: unknown }).error;

@@ -46,7 +46,8 @@ export async function loadRouting(sql: Sql, merchantId: string): Promise<Routing
       FROM merchants m WHERE m.id = ${merchantId}`;
   if (!row) throw new RoutingError("not_found", "No such merchant.");
   const checked = checkRules(row.rules);
-  if (!checked.ok) throw new RoutingError("stored_invalid", `a stored routing rule fails its checks (${checked.problem.param}: ${checked.problem.message})`, checked.problem);
+  if (!checked.ok)
+    throw new RoutingError("stored_invalid", `a stored routing rule fails its checks (${checked.problem.param}: ${checked.problem.message})`, checked.problem);
   return { rules: checked.rules.map(inSchemaOrder), failoverSoftDeclines: row.failover_soft_declines };
 }
 

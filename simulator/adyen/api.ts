@@ -11,9 +11,7 @@ import type { SavedResponse } from "../idempotency.ts";
 import { EXCHANGE_ID_HEADER } from "../request-log.ts";
 import type { Executed } from "../executed.ts";
 import { afterFault, beforeFault, type AdyenEdge } from "./edge.ts";
-import {
-  AdyenHttpError, errorJson, internalError, invalidMerchantAccount, keyInProgress, keyReused, keyTooLong, notFound, unauthorized,
-} from "./errors.ts";
+import { AdyenHttpError, errorJson, internalError, invalidMerchantAccount, keyInProgress, keyReused, keyTooLong, notFound, unauthorized } from "./errors.ts";
 import { parseBody, type Json } from "./fields.ts";
 import { endpoint, matchOf, routeOf } from "./routes.ts";
 import { ADYEN_MAX_KEY_LENGTH, type AdyenState } from "./state.ts";
@@ -39,7 +37,12 @@ export async function handleAdyenApi(req: Request, path: string, deps: AdyenApiD
   const paymentId = match?.payment_id ?? null;
   if (req.method === "POST") state.ledger.recordAttempt(paymentId, key);
   trace.entry = state.requests.begin({
-    at: state.now(), method: req.method, path, exchangeId: req.headers.get(EXCHANGE_ID_HEADER), idempotencyKey: key, paymentId,
+    at: state.now(),
+    method: req.method,
+    path,
+    exchangeId: req.headers.get(EXCHANGE_ID_HEADER),
+    idempotencyKey: key,
+    paymentId,
   });
 
   const edge: AdyenEdge = { hangMs: () => state.faults.hangMs, sleep: deps.sleep, headers };
@@ -117,7 +120,10 @@ function checkCredentials(h: Headers): void {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v !== null && typeof v === "object") {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Json)[k])}`).join(",")}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Json)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(v);
 }

@@ -17,8 +17,17 @@ import { refundsOf, type AdyenPayment, type Modification } from "./payment.ts";
 import { ASYNC_REFUND_MS, AUTHORISATION_VALID_MS, SCHEME_REFUND_FAILURE } from "./payments.ts";
 
 export type RecordType =
-  | "Received" | "Authorised" | "Refused" | "Error" | "SentForSettle" | "Settled" | "Cancelled" | "Expired"
-  | "SentForRefund" | "Refunded" | "RefundFailed";
+  | "Received"
+  | "Authorised"
+  | "Refused"
+  | "Error"
+  | "SentForSettle"
+  | "Settled"
+  | "Cancelled"
+  | "Expired"
+  | "SentForRefund"
+  | "Refunded"
+  | "RefundFailed";
 
 export type Booking = {
   /** Simulated clock, epoch ms. */
@@ -33,7 +42,9 @@ export const SETTLEMENT_DELAY_MS = 24 * 60 * 60 * 1000;
 
 const succeededCapture = (p: AdyenPayment) => p.modifications.find((m) => m.kind === "capture" && m.status === "succeeded");
 const succeededCancel = (p: AdyenPayment) =>
-  p.modifications.find((m) => m.status === "succeeded" && (m.kind === "cancel" || ((m.kind === "reversal" || m.kind === "technical_cancel") && m.amount === null)));
+  p.modifications.find(
+    (m) => m.status === "succeeded" && (m.kind === "cancel" || ((m.kind === "reversal" || m.kind === "technical_cancel") && m.amount === null)),
+  );
 
 function captureBookings(p: AdyenPayment): Booking[] {
   if (p.captured === 0 || p.authorisedAt === null) return [];
@@ -69,5 +80,8 @@ export function bookingsOf(p: AdyenPayment): Booking[] {
   if (cancel) out.push({ ...own(cancel.at, "Cancelled"), modification: cancel });
   if (p.status === "expired" && p.authorisedAt !== null) out.push(own(p.authorisedAt + AUTHORISATION_VALID_MS, "Expired"));
   for (const m of refundsOf(p)) out.push(...refundBookings(p, m));
-  return out.map((b, i) => ({ b, i })).sort((x, y) => x.b.at - y.b.at || x.i - y.i).map((x) => x.b);
+  return out
+    .map((b, i) => ({ b, i }))
+    .sort((x, y) => x.b.at - y.b.at || x.i - y.i)
+    .map((x) => x.b);
 }

@@ -48,8 +48,7 @@ export const invalidMerchantAccount = (): AdyenHttpError => error(403, "901", "I
 export const notFound = (path: string): AdyenHttpError => error(404, "000", `HTTP Status Response - Not Found: ${path}`, "validation");
 
 /** Another request with this key is still running: nothing saved, safe to retry later (`Transient-Error`). */
-export const keyInProgress = (): AdyenHttpError =>
-  error(422, "704", "request already processed or in progress", "validation", { "Transient-Error": "true" });
+export const keyInProgress = (): AdyenHttpError => error(422, "704", "request already processed or in progress", "validation", { "Transient-Error": "true" });
 /** The key was first used for another request (simulator wording; Adyen documents no code for it). */
 export const keyReused = (): AdyenHttpError =>
   validation("704", "request already processed or in progress: this Idempotency-Key was first used with a different request");

@@ -26,7 +26,8 @@ describe("Idempotency-Key", () => {
     expect(await forPayment("pay_rep")).toMatchObject({ charges: 1, attempts: 2 });
     expect((await log("pay_rep")).map((r: any) => r.replayed)).toEqual([false, true]);
     const raw = await fetch(`${run.baseUrl}/v72/payments`, {
-      method: "POST", headers: { "X-API-Key": "k", "Content-Type": "application/json", "Idempotency-Key": "pay_rep" },
+      method: "POST",
+      headers: { "X-API-Key": "k", "Content-Type": "application/json", "Idempotency-Key": "pay_rep" },
       body: JSON.stringify(paymentRequest("pay_rep")),
     });
     expect(raw.headers.get("Idempotency-Key")).toBe("pay_rep");
@@ -43,7 +44,13 @@ describe("Idempotency-Key", () => {
     const other = await rejection(pay(checkout, "pay_mis", "pm_card_visa", { amount: { value: 1, currency: "EUR" } }));
     expect(other).toBeInstanceOf(HttpClientException);
     expect([other.statusCode, other.errorCode]).toEqual([422, "704"]);
-    const otherEndpoint = await rejection(checkout.ModificationsApi.captureAuthorisedPayment(pspReference!, { amount: { value: 2000, currency: "EUR" }, merchantAccount: MERCHANT }, { idempotencyKey: "pay_mis" }));
+    const otherEndpoint = await rejection(
+      checkout.ModificationsApi.captureAuthorisedPayment(
+        pspReference!,
+        { amount: { value: 2000, currency: "EUR" }, merchantAccount: MERCHANT },
+        { idempotencyKey: "pay_mis" },
+      ),
+    );
     expect(otherEndpoint.errorCode).toBe("704");
     expect(await forPayment("pay_mis")).toMatchObject({ charges: 0, authorized: 2000 });
   });
@@ -82,7 +89,10 @@ describe("faults", () => {
     const retry = await pay(checkout, "pay_a");
     expect(retry.resultCode).toBe("Authorised" as never);
     expect(await forPayment("pay_a")).toMatchObject({ charges: 1, attempts: 2 });
-    expect((await log("pay_a")).map((r: any) => [r.status, r.fault, r.replayed])).toEqual([[500, "500/after", false], [200, null, true]]);
+    expect((await log("pay_a")).map((r: any) => [r.status, r.fault, r.replayed])).toEqual([
+      [500, "500/after", false],
+      [200, null, true],
+    ]);
   });
 
   test("a before-phase 503: nothing happened; the retry charges once", async () => {
@@ -123,9 +133,16 @@ describe("faults", () => {
     });
     expect((await rejection(pay(checkout, "order-7", "pm_card_visa", { metadata: {} }))).statusCode).toBe(503);
     expect((await pay(checkout, "order-7", "pm_card_visa", { metadata: {} })).resultCode).toBe("Authorised" as never);
-    const held = await pay(checkout, "pay_mx", "pm_card_visa", { additionalData: { manualCapture: "true" }, metadata: { payment_id: "pay_mx", merchant_id: "mer_y" } });
+    const held = await pay(checkout, "pay_mx", "pm_card_visa", {
+      additionalData: { manualCapture: "true" },
+      metadata: { payment_id: "pay_mx", merchant_id: "mer_y" },
+    });
     await faults({ rules: [{ match: { payment_id: "pay_mx" }, kind: "500", phase: "after" }] });
-    const capture = checkout.ModificationsApi.captureAuthorisedPayment(held.pspReference!, { amount: { value: 2000, currency: "EUR" }, merchantAccount: MERCHANT }, { idempotencyKey: "cap_mx" });
+    const capture = checkout.ModificationsApi.captureAuthorisedPayment(
+      held.pspReference!,
+      { amount: { value: 2000, currency: "EUR" }, merchantAccount: MERCHANT },
+      { idempotencyKey: "cap_mx" },
+    );
     expect((await rejection(capture)).statusCode).toBe(500);
     expect(await forPayment("pay_mx")).toMatchObject({ charges: 1, captured: 2000 });
   });

@@ -47,8 +47,15 @@ describe("the simulator's own view (admin, not an Adyen API)", () => {
     const byId = (await run.admin("GET", "/__admin/payments?payment_id=pay_v")).data;
     expect(byRef).toEqual(byId);
     expect(byRef[0]).toMatchObject({
-      pspReference, merchantReference: "order-1", paymentId: "pay_v", status: "captured", resultCode: "Authorised",
-      captured: 2000, capturable: 0, refunded: 500, modifications: [expect.objectContaining({ kind: "refund", status: "succeeded" })],
+      pspReference,
+      merchantReference: "order-1",
+      paymentId: "pay_v",
+      status: "captured",
+      resultCode: "Authorised",
+      captured: 2000,
+      capturable: 0,
+      refunded: 500,
+      modifications: [expect.objectContaining({ kind: "refund", status: "succeeded" })],
     });
     expect(await run.admin("GET", `/__admin/payments/${pspReference}`)).toEqual(byRef[0]);
     expect((await run.admin("GET", "/__admin/payments?merchant_reference=nothing")).data).toEqual([]);

@@ -18,7 +18,10 @@ const FIELDS: Record<ModificationKind, ReadonlySet<string>> = {
   reversal: words("applicationInfo enhancedSchemeData merchantAccount reference"),
 };
 const TYPE: Record<ModificationKind, string> = {
-  capture: "PaymentCaptureRequest", cancel: "PaymentCancelRequest", refund: "PaymentRefundRequest", reversal: "PaymentReversalRequest",
+  capture: "PaymentCaptureRequest",
+  cancel: "PaymentCancelRequest",
+  refund: "PaymentRefundRequest",
+  reversal: "PaymentReversalRequest",
 };
 const REFUND_REASONS = new Set(["FRAUD", "CUSTOMER REQUEST", "RETURN", "DUPLICATE", "OTHER"]);
 

@@ -17,8 +17,10 @@ const EUR = (value: number) => ({ value, currency: "EUR" });
 const forPayment = (id: string) => run.admin("GET", `/__admin/charges/${id}`);
 const view = (psp: string) => run.admin("GET", `/__admin/payments/${psp}`);
 const lastMod = async (psp: string) => (await view(psp)).modifications.at(-1);
-const capture = (psp: string, value: number, key: string) => mods.captureAuthorisedPayment(psp, { amount: EUR(value), merchantAccount: MERCHANT }, { idempotencyKey: key });
-const refund = (psp: string, value: number, key: string) => mods.refundCapturedPayment(psp, { amount: EUR(value), merchantAccount: MERCHANT, reference: key }, { idempotencyKey: key });
+const capture = (psp: string, value: number, key: string) =>
+  mods.captureAuthorisedPayment(psp, { amount: EUR(value), merchantAccount: MERCHANT }, { idempotencyKey: key });
+const refund = (psp: string, value: number, key: string) =>
+  mods.refundCapturedPayment(psp, { amount: EUR(value), merchantAccount: MERCHANT, reference: key }, { idempotencyKey: key });
 
 describe("capture", () => {
   test("a manual capture answers 201 received and charges once", async () => {
@@ -69,7 +71,11 @@ describe("capture", () => {
 describe("cancel", () => {
   test("cancelling an authorisation releases it; a capture afterwards fails", async () => {
     const { pspReference } = await authorise(checkout, "pay_v");
-    const res = await mods.cancelAuthorisedPaymentByPspReference(pspReference!, { merchantAccount: MERCHANT, reference: "void_1" }, { idempotencyKey: "void_1" });
+    const res = await mods.cancelAuthorisedPaymentByPspReference(
+      pspReference!,
+      { merchantAccount: MERCHANT, reference: "void_1" },
+      { idempotencyKey: "void_1" },
+    );
     expect(res).toMatchObject({ status: "received", paymentPspReference: pspReference, reference: "void_1" });
     expect((await view(pspReference!)).status).toBe("cancelled");
     expect(await forPayment("pay_v")).toMatchObject({ charges: 0, authorized: 2000, capturable: 0, captured: 0 });
@@ -93,7 +99,11 @@ describe("refunds", () => {
     await refund(pspReference!, 800, "ref_b");
     await refund(pspReference!, 1, "ref_c");
     const mod = (await view(pspReference!)).modifications;
-    expect(mod.map((m: any) => [m.reference, m.status])).toEqual([["ref_a", "succeeded"], ["ref_b", "succeeded"], ["ref_c", "failed"]]);
+    expect(mod.map((m: any) => [m.reference, m.status])).toEqual([
+      ["ref_a", "succeeded"],
+      ["ref_b", "succeeded"],
+      ["ref_c", "failed"],
+    ]);
     expect(mod[2].reason).toBe("Insufficient balance on payment");
     expect(await forPayment("pay_r")).toMatchObject({ captured: 2000, refunded: 2000, pendingRefunds: 0, refundCount: 2 });
   });
@@ -144,7 +154,10 @@ describe("reversals and the technical cancel", () => {
     const { pspReference } = await authorise(checkout, "pay_tc");
     const res = await mods.cancelAuthorisedPayment({ merchantAccount: MERCHANT, paymentReference: "pay_tc", reference: "tc_1" }, { idempotencyKey: "tc_1" });
     expect(res).toMatchObject({ status: "received", paymentReference: "pay_tc", merchantAccount: MERCHANT });
-    expect(await view(pspReference!)).toMatchObject({ status: "cancelled", modifications: [expect.objectContaining({ kind: "technical_cancel", status: "succeeded" })] });
+    expect(await view(pspReference!)).toMatchObject({
+      status: "cancelled",
+      modifications: [expect.objectContaining({ kind: "technical_cancel", status: "succeeded" })],
+    });
     // Nothing with that reference: received all the same, and nothing happens.
     expect((await mods.cancelAuthorisedPayment({ merchantAccount: MERCHANT, paymentReference: "pay_never" })).status).toBe("received" as never);
   });

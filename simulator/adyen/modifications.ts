@@ -19,12 +19,18 @@ const NOT_ENOUGH = "Insufficient balance on payment";
 const CURRENCY = "Currency of the modification does not match the payment";
 const why = (p: AdyenPayment, action: string): string => {
   switch (p.status) {
-    case "refused": return `Payment was not authorised, it cannot be ${action}`;
-    case "received": return `Payment is still being processed, it cannot be ${action} yet`;
-    case "captured": return `Payment was already captured, it cannot be ${action}`;
-    case "cancelled": return `Payment was cancelled, it cannot be ${action}`;
-    case "expired": return `Authorisation expired, the payment cannot be ${action}`;
-    case "authorised": return `Payment is not captured, it cannot be ${action}`;
+    case "refused":
+      return `Payment was not authorised, it cannot be ${action}`;
+    case "received":
+      return `Payment is still being processed, it cannot be ${action} yet`;
+    case "captured":
+      return `Payment was already captured, it cannot be ${action}`;
+    case "cancelled":
+      return `Payment was cancelled, it cannot be ${action}`;
+    case "expired":
+      return `Authorisation expired, the payment cannot be ${action}`;
+    case "authorised":
+      return `Payment is not captured, it cannot be ${action}`;
   }
 };
 
@@ -36,22 +42,51 @@ export function modify(payments: AdyenPayments, p: AdyenPayment, params: Modific
   const reason = decide(payments, p, m, key);
   finish(payments, p, m, event[params.kind], reason);
   const money = m.kind === "capture" || m.kind === "refund" ? { amount: { ...params.amount! } } : {};
-  return { status: 201, body: { merchantAccount: p.merchantAccount, paymentPspReference: p.pspReference, pspReference: m.pspReference, ...(m.reference !== null ? { reference: m.reference } : {}), status: "received", ...money } };
+  return {
+    status: 201,
+    body: {
+      merchantAccount: p.merchantAccount,
+      paymentPspReference: p.pspReference,
+      pspReference: m.pspReference,
+      ...(m.reference !== null ? { reference: m.reference } : {}),
+      status: "received",
+      ...money,
+    },
+  };
 }
 
 /** POST /cancels: cancel (or, once captured, refund) the payment sent with this merchant reference, without its pspReference. */
 export function technicalCancel(payments: AdyenPayments, params: TechnicalCancelParams): Executed {
-  const target = payments.byReference(params.paymentReference).filter((p) => p.merchantAccount === params.merchantAccount).at(-1);
+  const target = payments
+    .byReference(params.paymentReference)
+    .filter((p) => p.merchantAccount === params.merchantAccount)
+    .at(-1);
   const psp = payments.deps.psp();
   if (target) {
     const m = begin(payments, target, "technical_cancel", params.reference, null, psp);
     finish(payments, target, m, "TECHNICAL_CANCEL", decide(payments, target, m, null));
   }
   // Nothing found: the request is received all the same; there is no payment to notify about.
-  return { status: 201, body: { merchantAccount: params.merchantAccount, paymentReference: params.paymentReference, pspReference: psp, ...(params.reference !== null ? { reference: params.reference } : {}), status: "received" } };
+  return {
+    status: 201,
+    body: {
+      merchantAccount: params.merchantAccount,
+      paymentReference: params.paymentReference,
+      pspReference: psp,
+      ...(params.reference !== null ? { reference: params.reference } : {}),
+      status: "received",
+    },
+  };
 }
 
-function begin(payments: AdyenPayments, p: AdyenPayment, kind: Modification["kind"], reference: string | null, amount: Amount | null, psp = payments.deps.psp()): Modification {
+function begin(
+  payments: AdyenPayments,
+  p: AdyenPayment,
+  kind: Modification["kind"],
+  reference: string | null,
+  amount: Amount | null,
+  psp = payments.deps.psp(),
+): Modification {
   const m: Modification = { pspReference: psp, kind, amount: amount && { ...amount }, reference, status: "received", reason: null, at: payments.deps.now() };
   p.modifications.push(m);
   payments.watch(p);
@@ -84,7 +119,13 @@ function decide(payments: AdyenPayments, p: AdyenPayment, m: Modification, key: 
   return pending ? "pending" : null;
 }
 
-function finish(payments: AdyenPayments, p: AdyenPayment, m: Modification, eventCode: "CAPTURE" | "CANCELLATION" | "REFUND" | "CANCEL_OR_REFUND" | "TECHNICAL_CANCEL", reason: string | null): void {
+function finish(
+  payments: AdyenPayments,
+  p: AdyenPayment,
+  m: Modification,
+  eventCode: "CAPTURE" | "CANCELLATION" | "REFUND" | "CANCEL_OR_REFUND" | "TECHNICAL_CANCEL",
+  reason: string | null,
+): void {
   if (reason === "pending") return;
   m.status = reason === null ? "succeeded" : "failed";
   m.reason = reason;

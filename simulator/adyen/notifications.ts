@@ -45,8 +45,19 @@ export type NotificationItem = {
 };
 
 /** The signed payload of Adyen's standard webhooks, in Adyen's documented field order. */
-export function signedPayload(i: Pick<NotificationItem, "pspReference" | "originalReference" | "merchantAccountCode" | "merchantReference" | "amount" | "eventCode" | "success">): string {
-  return [i.pspReference, i.originalReference ?? "", i.merchantAccountCode, i.merchantReference, i.amount.value, i.amount.currency, i.eventCode, i.success].join(":");
+export function signedPayload(
+  i: Pick<NotificationItem, "pspReference" | "originalReference" | "merchantAccountCode" | "merchantReference" | "amount" | "eventCode" | "success">,
+): string {
+  return [
+    i.pspReference,
+    i.originalReference ?? "",
+    i.merchantAccountCode,
+    i.merchantReference,
+    i.amount.value,
+    i.amount.currency,
+    i.eventCode,
+    i.success,
+  ].join(":");
 }
 
 export function hmacSignature(payload: string, hmacKeyHex: string): string {

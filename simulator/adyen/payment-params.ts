@@ -7,19 +7,21 @@ import { contractNotFound, invalidCardNumber, required, validation } from "./err
 import { amount, metadata, obj, onlyKnown, requiredStr, str, type Amount, type Json } from "./fields.ts";
 import { brandOf, cardForHolder, lookupToken, luhn, outcomeForCode, type AdyenCard } from "./test-cards.ts";
 
-const PAYMENT_REQUEST = new Set((
-  "accountInfo additionalAmount additionalData amount applicationInfo authenticationData bankAccount billingAddress " +
-  "browserInfo captureDelayHours channel checkoutAttemptId company countryCode dateOfBirth dccQuote deliverAt " +
-  "deliveryAddress deliveryDate deviceFingerprint enableOneClick enablePayOut enableRecurring enhancedSchemeData " +
-  "entityType fraudOffset fundOrigin fundRecipient industryUsage installments lineItems localizedShopperStatement " +
-  "mandate mcc merchantAccount merchantOrderReference merchantRiskIndicator metadata mpiData order orderReference " +
-  "origin paymentMethod paymentValidations platformChargebackLogic recurringExpiry recurringFrequency " +
-  "recurringProcessingModel redirectFromIssuerMethod redirectToIssuerMethod reference returnUrl riskData " +
-  "sessionValidity shopperConversionId shopperEmail shopperIP shopperInteraction shopperLocale shopperName " +
-  "shopperReference shopperStatement shopperTaxInfo socialSecurityNumber splits store storePaymentMethod " +
-  "subMerchants surcharge telephoneNumber thirdPartyTokenRedundancyInfo threeDS2RequestData " +
-  "threeDSAuthenticationOnly trustedShopper"
-).split(" "));
+const PAYMENT_REQUEST = new Set(
+  (
+    "accountInfo additionalAmount additionalData amount applicationInfo authenticationData bankAccount billingAddress " +
+    "browserInfo captureDelayHours channel checkoutAttemptId company countryCode dateOfBirth dccQuote deliverAt " +
+    "deliveryAddress deliveryDate deviceFingerprint enableOneClick enablePayOut enableRecurring enhancedSchemeData " +
+    "entityType fraudOffset fundOrigin fundRecipient industryUsage installments lineItems localizedShopperStatement " +
+    "mandate mcc merchantAccount merchantOrderReference merchantRiskIndicator metadata mpiData order orderReference " +
+    "origin paymentMethod paymentValidations platformChargebackLogic recurringExpiry recurringFrequency " +
+    "recurringProcessingModel redirectFromIssuerMethod redirectToIssuerMethod reference returnUrl riskData " +
+    "sessionValidity shopperConversionId shopperEmail shopperIP shopperInteraction shopperLocale shopperName " +
+    "shopperReference shopperStatement shopperTaxInfo socialSecurityNumber splits store storePaymentMethod " +
+    "subMerchants surcharge telephoneNumber thirdPartyTokenRedundancyInfo threeDS2RequestData " +
+    "threeDSAuthenticationOnly trustedShopper"
+  ).split(" "),
+);
 
 export type PaymentParams = {
   amount: Amount;
@@ -52,8 +54,15 @@ export function parsePayment(body: Json): PaymentParams {
     throw validation("000", "Field 'captureDelayHours' must be a whole number of hours between 0 and 168");
   }
   return {
-    amount: money, merchantAccount, reference, metadata: metadata(body), shopperReference, paymentMethod,
-    card: { ...card, outcome }, manualCapture: additional.manualCapture === "true", captureDelayHours: (delay as number | undefined) ?? 0,
+    amount: money,
+    merchantAccount,
+    reference,
+    metadata: metadata(body),
+    shopperReference,
+    paymentMethod,
+    card: { ...card, outcome },
+    manualCapture: additional.manualCapture === "true",
+    captureDelayHours: (delay as number | undefined) ?? 0,
   };
 }
 
@@ -66,7 +75,8 @@ function resolveMethod(pm: Json | undefined, shopperReference: string | null): {
   if (!pm) throw required("paymentMethod");
   const type = str(pm, "type", 40, "paymentMethod.type") ?? "scheme";
   if (type !== "scheme") throw validation("905", "Payment details are not supported");
-  const token = str(pm, "storedPaymentMethodId", 64, "paymentMethod.storedPaymentMethodId") ??
+  const token =
+    str(pm, "storedPaymentMethodId", 64, "paymentMethod.storedPaymentMethodId") ??
     str(pm, "recurringDetailReference", 64, "paymentMethod.recurringDetailReference");
   if (token !== undefined) {
     if (shopperReference === null) throw required("shopperReference");

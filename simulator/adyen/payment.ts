@@ -45,8 +45,7 @@ export type AdyenPayment = {
   modifications: Modification[];
 };
 
-export const paymentIdOf = (p: { merchantReference: string; metadata: Record<string, string> }): string =>
-  p.metadata.payment_id ?? p.merchantReference;
+export const paymentIdOf = (p: { merchantReference: string; metadata: Record<string, string> }): string => p.metadata.payment_id ?? p.merchantReference;
 
 /** What fault rules and the request log match on: the metadata, the reference, and our payment id. */
 export function matchFields(p: { merchantReference: string; metadata: Record<string, string> }): Record<string, string> {
@@ -68,20 +67,36 @@ export function paymentResponse(p: AdyenPayment) {
 
 const authCode = (p: AdyenPayment) => p.pspReference.replace(/\D/g, "").padEnd(6, "0").slice(0, 6);
 
-export const refundsOf = (p: AdyenPayment) => p.modifications.filter((m) => m.kind === "refund" || ((m.kind === "reversal" || m.kind === "technical_cancel") && m.amount !== null));
+export const refundsOf = (p: AdyenPayment) =>
+  p.modifications.filter((m) => m.kind === "refund" || ((m.kind === "reversal" || m.kind === "technical_cancel") && m.amount !== null));
 /** Refunds that hold money: still being processed, or done (`except`: the one being decided). */
 export const refundedOrPending = (p: AdyenPayment, except?: Modification): number =>
-  refundsOf(p).filter((m) => m !== except && m.status !== "failed").reduce((n, m) => n + (m.amount?.value ?? 0), 0);
+  refundsOf(p)
+    .filter((m) => m !== except && m.status !== "failed")
+    .reduce((n, m) => n + (m.amount?.value ?? 0), 0);
 
 /** The simulator's view of a payment (GET /__admin/payments…): not an Adyen API, see README "Finding out what happened". */
 export function paymentView(p: AdyenPayment) {
   const capturable = p.status === "authorised" && p.captureMode !== "immediate" ? p.amount.value : 0;
   return {
-    pspReference: p.pspReference, merchantReference: p.merchantReference, merchantAccount: p.merchantAccount,
-    paymentId: p.paymentId, metadata: { ...p.metadata }, amount: { ...p.amount }, status: p.status,
-    resultCode: p.outcome.resultCode, refusalReason: p.outcome.refusalReason ?? null, refusalReasonCode: p.outcome.refusalReasonCode ?? null,
-    captureMode: p.captureMode, createdAt: p.createdAt, authorisedAt: p.authorisedAt,
-    captured: p.captured, capturable, refunded: refundsOf(p).filter((m) => m.status === "succeeded").reduce((n, m) => n + (m.amount?.value ?? 0), 0),
+    pspReference: p.pspReference,
+    merchantReference: p.merchantReference,
+    merchantAccount: p.merchantAccount,
+    paymentId: p.paymentId,
+    metadata: { ...p.metadata },
+    amount: { ...p.amount },
+    status: p.status,
+    resultCode: p.outcome.resultCode,
+    refusalReason: p.outcome.refusalReason ?? null,
+    refusalReasonCode: p.outcome.refusalReasonCode ?? null,
+    captureMode: p.captureMode,
+    createdAt: p.createdAt,
+    authorisedAt: p.authorisedAt,
+    captured: p.captured,
+    capturable,
+    refunded: refundsOf(p)
+      .filter((m) => m.status === "succeeded")
+      .reduce((n, m) => n + (m.amount?.value ?? 0), 0),
     modifications: p.modifications.map((m) => ({ ...m, amount: m.amount && { ...m.amount } })),
   };
 }

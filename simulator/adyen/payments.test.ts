@@ -112,7 +112,8 @@ describe("errors", () => {
     expect([negative.statusCode, negative.errorCode]).toEqual([422, "137"]);
     // The library drops fields its types do not know, so only a hand-made request can carry one.
     const unknown = await fetch(`${run.baseUrl}/v72/payments`, {
-      method: "POST", headers: { "X-API-Key": "k", "Content-Type": "application/json" },
+      method: "POST",
+      headers: { "X-API-Key": "k", "Content-Type": "application/json" },
       body: JSON.stringify({ ...paymentRequest("pay_unk"), surprise: 1 }),
     });
     expect([unknown.status, await unknown.json()]).toEqual([422, expect.objectContaining({ errorCode: "702", errorType: "validation" })]);

@@ -44,10 +44,24 @@ export class AdyenPayments {
     const now = this.deps.now();
     const captureMode = p.manualCapture ? "manual" : p.captureDelayHours > 0 ? "delayed" : "immediate";
     const payment: AdyenPayment = {
-      pspReference: this.deps.psp(), merchantReference: p.reference, merchantAccount: p.merchantAccount,
-      paymentId: paymentIdOf({ merchantReference: p.reference, metadata: p.metadata }), amount: { ...p.amount },
-      metadata: { ...p.metadata }, shopperReference: p.shopperReference, paymentMethod: p.paymentMethod, card: p.card,
-      outcome: p.card.outcome, status: "received", captureMode, captureDelayMs: p.captureDelayHours * HOUR, key, createdAt: now, authorisedAt: null, captured: 0, modifications: [],
+      pspReference: this.deps.psp(),
+      merchantReference: p.reference,
+      merchantAccount: p.merchantAccount,
+      paymentId: paymentIdOf({ merchantReference: p.reference, metadata: p.metadata }),
+      amount: { ...p.amount },
+      metadata: { ...p.metadata },
+      shopperReference: p.shopperReference,
+      paymentMethod: p.paymentMethod,
+      card: p.card,
+      outcome: p.card.outcome,
+      status: "received",
+      captureMode,
+      captureDelayMs: p.captureDelayHours * HOUR,
+      key,
+      createdAt: now,
+      authorisedAt: null,
+      captured: 0,
+      modifications: [],
     };
     this.#byPsp.set(payment.pspReference, payment);
     this.#byReference.set(p.reference, [...(this.#byReference.get(p.reference) ?? []), payment.pspReference]);
@@ -138,22 +152,38 @@ export class AdyenPayments {
 
   /** A notification about the payment, or about one of its modifications. */
   #emit(
-    p: AdyenPayment, eventCode: AdyenEvent["eventCode"], success: boolean, at: number, reason: string | null,
-    m?: { pspReference: string; amount: AdyenPayment["amount"] | null }, additionalData: Record<string, string> = {},
+    p: AdyenPayment,
+    eventCode: AdyenEvent["eventCode"],
+    success: boolean,
+    at: number,
+    reason: string | null,
+    m?: { pspReference: string; amount: AdyenPayment["amount"] | null },
+    additionalData: Record<string, string> = {},
   ): void {
     this.deps.emit({
       additionalData,
-      eventCode, success, eventDate: at, reason, paymentId: p.paymentId,
-      pspReference: m ? m.pspReference : p.pspReference, originalReference: m ? p.pspReference : null,
-      merchantReference: p.merchantReference, merchantAccountCode: p.merchantAccount,
-      amount: { ...(m?.amount ?? p.amount) }, paymentMethod: p.paymentMethod.brand,
+      eventCode,
+      success,
+      eventDate: at,
+      reason,
+      paymentId: p.paymentId,
+      pspReference: m ? m.pspReference : p.pspReference,
+      originalReference: m ? p.pspReference : null,
+      merchantReference: p.merchantReference,
+      merchantAccountCode: p.merchantAccount,
+      amount: { ...(m?.amount ?? p.amount) },
+      paymentMethod: p.paymentMethod.brand,
     });
   }
 
   /** For modifications.ts: the same notification shape. */
   notify(
-    p: AdyenPayment, eventCode: AdyenEvent["eventCode"], success: boolean, reason: string | null,
-    m: { pspReference: string; amount: AdyenPayment["amount"] | null }, additionalData?: Record<string, string>,
+    p: AdyenPayment,
+    eventCode: AdyenEvent["eventCode"],
+    success: boolean,
+    reason: string | null,
+    m: { pspReference: string; amount: AdyenPayment["amount"] | null },
+    additionalData?: Record<string, string>,
   ): void {
     this.#emit(p, eventCode, success, this.deps.now(), reason, m, additionalData);
   }

@@ -56,13 +56,22 @@ describe("what a payment books", () => {
   test("an automatic capture: Received, Authorised, SentForSettle at once, Settled a day later; the columns are Adyen's", async () => {
     const t0 = await simNow();
     const res = await pay(checkout, "pay_auto");
-    expect(await history(t0, res.pspReference!)).toEqual([["Received", "20.00", ""], ["Authorised", "20.00", ""], ["SentForSettle", "20.00", ""]]);
+    expect(await history(t0, res.pspReference!)).toEqual([
+      ["Received", "20.00", ""],
+      ["Authorised", "20.00", ""],
+      ["SentForSettle", "20.00", ""],
+    ]);
     await advance(DAY + HOUR);
     const all = (await rows(t0)).filter((r) => r["Psp Reference"] === res.pspReference);
     expect(all.map((r) => r["Record Type"])).toEqual(["Received", "Authorised", "SentForSettle", "Settled"]);
     expect(all[0]).toMatchObject({
-      "Company Account": "PayorchSimulatorCompany", "Merchant Account": MERCHANT, "Merchant Reference": "pay_auto", "Payment Method": "visa",
-      TimeZone: "UTC", "Main Currency": "EUR", "Modification Merchant Reference": "",
+      "Company Account": "PayorchSimulatorCompany",
+      "Merchant Account": MERCHANT,
+      "Merchant Reference": "pay_auto",
+      "Payment Method": "visa",
+      TimeZone: "UTC",
+      "Main Currency": "EUR",
+      "Modification Merchant Reference": "",
     });
     expect(all[0]!["Booking Date"]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     expect(bookedAt(all[3]!) - bookedAt(all[2]!)).toBe(DAY);
@@ -71,11 +80,22 @@ describe("what a payment books", () => {
   test("a manual payment: the capture books SentForSettle for what it took, with the modification's references; a refund books SentForRefund and Refunded", async () => {
     const t0 = await simNow();
     const { pspReference } = await authorise(checkout, "pay_man");
-    const cap = await mods.captureAuthorisedPayment(pspReference!, { amount: EUR(1200), merchantAccount: MERCHANT, reference: "cmd_cap" }, { idempotencyKey: "cmd_cap" });
-    const ref = await mods.refundCapturedPayment(pspReference!, { amount: EUR(500), merchantAccount: MERCHANT, reference: "cmd_ref" }, { idempotencyKey: "cmd_ref" });
+    const cap = await mods.captureAuthorisedPayment(
+      pspReference!,
+      { amount: EUR(1200), merchantAccount: MERCHANT, reference: "cmd_cap" },
+      { idempotencyKey: "cmd_cap" },
+    );
+    const ref = await mods.refundCapturedPayment(
+      pspReference!,
+      { amount: EUR(500), merchantAccount: MERCHANT, reference: "cmd_ref" },
+      { idempotencyKey: "cmd_ref" },
+    );
     expect(await history(t0, pspReference!)).toEqual([
-      ["Received", "20.00", ""], ["Authorised", "20.00", ""], ["SentForSettle", "12.00", cap.pspReference],
-      ["SentForRefund", "5.00", ref.pspReference], ["Refunded", "5.00", ref.pspReference],
+      ["Received", "20.00", ""],
+      ["Authorised", "20.00", ""],
+      ["SentForSettle", "12.00", cap.pspReference],
+      ["SentForRefund", "5.00", ref.pspReference],
+      ["Refunded", "5.00", ref.pspReference],
     ]);
     const refunded = (await rows(t0)).find((r) => r["Record Type"] === "Refunded");
     expect(refunded?.["Modification Merchant Reference"]).toBe("cmd_ref");
@@ -96,7 +116,11 @@ describe("what a payment books", () => {
   test("a cancel books Cancelled; an authorisation left 7 days books Expired when it expired", async () => {
     const t0 = await simNow();
     const cancelled = await authorise(checkout, "pay_cxl");
-    await mods.cancelAuthorisedPaymentByPspReference(cancelled.pspReference!, { merchantAccount: MERCHANT, reference: "cmd_cxl" }, { idempotencyKey: "cmd_cxl" });
+    await mods.cancelAuthorisedPaymentByPspReference(
+      cancelled.pspReference!,
+      { merchantAccount: MERCHANT, reference: "cmd_cxl" },
+      { idempotencyKey: "cmd_cxl" },
+    );
     const left = await authorise(checkout, "pay_left");
     await advance(8 * DAY);
     expect((await history(t0, cancelled.pspReference!)).map((r) => r[0])).toEqual(["Received", "Authorised", "Cancelled"]);
@@ -109,7 +133,10 @@ describe("what a payment books", () => {
     const t0 = await simNow();
     const pending = await pay(checkout, "pay_pend", "pm_card_pendingRefund");
     const failing = await pay(checkout, "pay_fail", "pm_card_refundFail");
-    for (const [p, key] of [[pending, "r_pend"], [failing, "r_fail"]] as const) {
+    for (const [p, key] of [
+      [pending, "r_pend"],
+      [failing, "r_fail"],
+    ] as const) {
       await mods.refundCapturedPayment(p.pspReference!, { amount: EUR(2000), merchantAccount: MERCHANT }, { idempotencyKey: key });
     }
     const types = async (psp: string) => (await history(t0, psp)).map((r) => r[0]).slice(3);

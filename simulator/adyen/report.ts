@@ -25,8 +25,18 @@ export const COMPANY_ACCOUNT = "PayorchSimulatorCompany";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const REPORT_COLUMNS = [
-  "Company Account", "Merchant Account", "Psp Reference", "Merchant Reference", "Payment Method", "Booking Date", "TimeZone",
-  "Main Currency", "Main Amount", "Record Type", "Modification Psp Reference", "Modification Merchant Reference",
+  "Company Account",
+  "Merchant Account",
+  "Psp Reference",
+  "Merchant Reference",
+  "Payment Method",
+  "Booking Date",
+  "TimeZone",
+  "Main Currency",
+  "Main Amount",
+  "Record Type",
+  "Modification Psp Reference",
+  "Modification Merchant Reference",
 ] as const;
 
 /** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
@@ -44,9 +54,21 @@ const bookingDate = (ms: number) => new Date(ms).toISOString().slice(0, 19).repl
 
 function line(p: AdyenPayment, b: Booking): string {
   return [
-    COMPANY_ACCOUNT, p.merchantAccount, p.pspReference, p.merchantReference, p.paymentMethod.brand, bookingDate(b.at), "UTC",
-    b.amount.currency, majorUnits(b.amount.value, b.amount.currency), b.type, b.modification?.pspReference ?? "", b.modification?.reference ?? "",
-  ].map(field).join(",");
+    COMPANY_ACCOUNT,
+    p.merchantAccount,
+    p.pspReference,
+    p.merchantReference,
+    p.paymentMethod.brand,
+    bookingDate(b.at),
+    "UTC",
+    b.amount.currency,
+    majorUnits(b.amount.value, b.amount.currency),
+    b.type,
+    b.modification?.pspReference ?? "",
+    b.modification?.reference ?? "",
+  ]
+    .map(field)
+    .join(",");
 }
 
 /** The report of the UTC day starting at `dayStart` for one merchant account, as far as `now`. */

@@ -19,10 +19,7 @@ import type { AdyenState } from "./state.ts";
 /** Checkout API versions accepted; the library pins v72. */
 export const VERSIONS = { min: 68, max: 72 };
 
-export type AdyenRoute =
-  | { kind: "payments" }
-  | { kind: "modification"; modification: ModificationKind; psp: string }
-  | { kind: "technical_cancel" };
+export type AdyenRoute = { kind: "payments" } | { kind: "modification"; modification: ModificationKind; psp: string } | { kind: "technical_cancel" };
 
 const MODIFICATION: Record<string, ModificationKind> = { captures: "capture", cancels: "cancel", refunds: "refund", reversals: "reversal" };
 
@@ -62,7 +59,7 @@ export function matchOf(route: AdyenRoute | null, body: Json | null, state: Adye
   if (route === null || body === null) return null;
   if (route.kind === "payments") {
     if (typeof body.reference !== "string") return null;
-    const meta = typeof body.metadata === "object" && body.metadata !== null ? body.metadata as Json : {};
+    const meta = typeof body.metadata === "object" && body.metadata !== null ? (body.metadata as Json) : {};
     const strings = Object.fromEntries(Object.entries(meta).filter((e): e is [string, string] => typeof e[1] === "string"));
     return matchFields({ merchantReference: body.reference, metadata: strings });
   }

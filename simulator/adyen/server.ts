@@ -42,7 +42,13 @@ export type AdyenSimulator = {
 
 export function createAdyenSimulator(opts: AdyenSimulatorOptions = {}): AdyenSimulator {
   const seed = opts.seed ?? seedFrom(undefined);
-  const state = createAdyenState({ seed, faults: opts.faults, webhooks: opts.webhooks, merchantAccounts: opts.merchantAccounts, realNow: opts.now ?? Date.now });
+  const state = createAdyenState({
+    seed,
+    faults: opts.faults,
+    webhooks: opts.webhooks,
+    merchantAccounts: opts.merchantAccounts,
+    realNow: opts.now ?? Date.now,
+  });
   const sleep = opts.sleep ?? ((ms: number) => (ms > 0 ? Bun.sleep(ms) : Promise.resolve()));
   const log = opts.log ?? (() => {});
 
@@ -68,7 +74,14 @@ export function createAdyenSimulator(opts: AdyenSimulatorOptions = {}): AdyenSim
     if (path === "/health") return json(200, { status: "ok", gateway: "adyen" });
     if (path.startsWith("/__admin/")) return handleAdmin(req, path, state, extraAdmin);
     if (path.startsWith("/reports/")) {
-      const entry = state.requests.begin({ at: state.now(), method: req.method, path, exchangeId: req.headers.get(EXCHANGE_ID_HEADER), idempotencyKey: null, paymentId: null });
+      const entry = state.requests.begin({
+        at: state.now(),
+        method: req.method,
+        path,
+        exchangeId: req.headers.get(EXCHANGE_ID_HEADER),
+        idempotencyKey: null,
+        paymentId: null,
+      });
       const res = handleReport(req, path, state);
       entry.status = res.status;
       log(`${req.method} ${path} ${res.status}`);
@@ -88,7 +101,8 @@ export function createAdyenSimulator(opts: AdyenSimulatorOptions = {}): AdyenSim
     } finally {
       if (trace.entry) Object.assign(trace.entry, { status: status === "reset" ? "reset" : Number(status), fault: trace.fault, replayed: trace.replayed });
       const extra = [trace.key !== null ? `key=${trace.key}` : "", trace.fault ? `fault=${trace.fault}` : "", trace.replayed ? "replayed" : ""]
-        .filter(Boolean).join(" ");
+        .filter(Boolean)
+        .join(" ");
       log(`${req.method} ${path} ${status} ${Math.round(performance.now() - started)}ms ${extra}`.trimEnd());
     }
   }

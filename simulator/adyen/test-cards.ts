@@ -20,8 +20,11 @@ export type AdyenCard = {
 };
 
 const AUTHORISED: Outcome = { resultCode: "Authorised" };
-const refused = (refusalReason: string, code: number, resultCode: ResultCode = "Refused"): Outcome =>
-  ({ resultCode, refusalReason, refusalReasonCode: String(code) });
+const refused = (refusalReason: string, code: number, resultCode: ResultCode = "Refused"): Outcome => ({
+  resultCode,
+  refusalReason,
+  refusalReasonCode: String(code),
+});
 
 /** Adyen's test table: code → outcome; `RequestedTestAcquirerResponseCode` and holder names share it. */
 const BY_CODE: Readonly<Record<number, { holderName: string; outcome: Outcome }>> = {

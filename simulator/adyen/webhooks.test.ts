@@ -27,14 +27,31 @@ const EUR = (value: number) => ({ value, currency: "EUR" });
 
 /** Adyen's documented algorithm, written here from the docs and not shared with the simulator's code. */
 function independentSignature(item: any, keyHex: string): string {
-  const fields = [item.pspReference, item.originalReference ?? "", item.merchantAccountCode, item.merchantReference, String(item.amount.value), item.amount.currency, item.eventCode, item.success];
+  const fields = [
+    item.pspReference,
+    item.originalReference ?? "",
+    item.merchantAccountCode,
+    item.merchantReference,
+    String(item.amount.value),
+    item.amount.currency,
+    item.eventCode,
+    item.success,
+  ];
   return createHmac("sha256", Buffer.from(keyHex, "hex")).update(fields.join(":")).digest("base64");
 }
 
 describe("signatures", () => {
   test("Adyen's published test vector (adyen-node-api-library's HMAC test) gives the published signature", () => {
     const key = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00";
-    const item = { pspReference: "pspReference", originalReference: "originalReference", merchantAccountCode: "merchantAccount", merchantReference: "reference", amount: EUR(1000), eventCode: "CAPTURE", success: "true" };
+    const item = {
+      pspReference: "pspReference",
+      originalReference: "originalReference",
+      merchantAccountCode: "merchantAccount",
+      merchantReference: "reference",
+      amount: EUR(1000),
+      eventCode: "CAPTURE",
+      success: "true",
+    };
     expect(signedPayload(item as never)).toBe("pspReference:originalReference:merchantAccount:reference:1000:EUR:CAPTURE:true");
     expect(hmacSignature(signedPayload(item as never), key)).toBe("xhpHvYq2u2Np0rstbZ6QjLGu7JWhvf7Iwaa6EviJSX0=");
     expect(independentSignature(item, key)).toBe("xhpHvYq2u2Np0rstbZ6QjLGu7JWhvf7Iwaa6EviJSX0=");
@@ -47,8 +64,14 @@ describe("signatures", () => {
     expect(got!.body.live).toBe("false");
     const item = itemsOf(receiver.received)[0];
     expect(item).toMatchObject({
-      eventCode: "AUTHORISATION", success: "true", pspReference: res.pspReference, merchantReference: "pay_w",
-      merchantAccountCode: MERCHANT, amount: EUR(2000), paymentMethod: "visa", reason: "",
+      eventCode: "AUTHORISATION",
+      success: "true",
+      pspReference: res.pspReference,
+      merchantReference: "pay_w",
+      merchantAccountCode: MERCHANT,
+      amount: EUR(2000),
+      paymentMethod: "visa",
+      reason: "",
     });
     expect(item.eventDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
     expect(item.additionalData.hmacSignature).toBe(independentSignature(item, HMAC_KEY));
@@ -135,8 +158,12 @@ describe("delivery", () => {
     await until("the retry", () => receiver.received.length === 2);
     // The delivery log records an attempt once its answer is read, a moment after the receiver saw it.
     let log: any;
-    for (const deadline = Date.now() + 5_000; (log = await run.admin("GET", "/__admin/webhooks")).deliveries.length < 2 && Date.now() < deadline; ) await Bun.sleep(5);
-    expect(log.deliveries.map((d: any) => [d.attempt, d.status])).toEqual([[1, 500], [2, 200]]);
+    for (const deadline = Date.now() + 5_000; (log = await run.admin("GET", "/__admin/webhooks")).deliveries.length < 2 && Date.now() < deadline; )
+      await Bun.sleep(5);
+    expect(log.deliveries.map((d: any) => [d.attempt, d.status])).toEqual([
+      [1, 500],
+      [2, 200],
+    ]);
   });
 
   test("only loopback URLs and a hex key are accepted", async () => {

@@ -30,9 +30,19 @@ await migrate(sql);
 const mongo = new MongoClient(env.MONGO_URL, { serverSelectionTimeoutMS: 5_000 });
 const audit = await auditCollections(mongo.db());
 
-const outcomes = new Counter({ name: "payment_commands_total", help: "Commands carried out, by kind and gateway outcome", labelNames: ["kind", "outcome"], registers: [] });
+const outcomes = new Counter({
+  name: "payment_commands_total",
+  help: "Commands carried out, by kind and gateway outcome",
+  labelNames: ["kind", "outcome"],
+  registers: [],
+});
 const expired = new Counter({ name: "payment_authorizations_expired_total", help: "Held payments past capture_before given a cancel command", registers: [] });
-const synced = new Counter({ name: "status_sync_handed_back_total", help: "Stale payments and commands handed back to their worker by the status sync, by kind", labelNames: ["kind"], registers: [] });
+const synced = new Counter({
+  name: "status_sync_handed_back_total",
+  help: "Stale payments and commands handed back to their worker by the status sync, by kind",
+  labelNames: ["kind"],
+  registers: [],
+});
 const running = await runWorker(
   commandWorker({
     sql,

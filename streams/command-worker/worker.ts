@@ -71,7 +71,10 @@ export const commandWorker = (deps: CommandWorkerDeps) =>
       const ref = s.gateway_intent_id!;
       const paymentId = s.payment_id;
       const retrieve: Call = { op: "retrieve", ref, charge: chargeOfCommand(s), idempotencyKey: s.id };
-      const act: Call = s.kind === "capture" ? { op: "capture", idempotencyKey: s.id, ref, amount: s.amount ?? s.payment_amount, currency: s.currency, paymentId } : { op: "cancel", idempotencyKey: s.id, ref, paymentId };
+      const act: Call =
+        s.kind === "capture"
+          ? { op: "capture", idempotencyKey: s.id, ref, amount: s.amount ?? s.payment_amount, currency: s.currency, paymentId }
+          : { op: "cancel", idempotencyKey: s.id, ref, paymentId };
       const canLook = c.lookup === "search";
       let a: Asked = lookFirst && canLook ? await ask(c, who, retrieve, ofPaymentCommand) : { d: { kind: "capturable" } };
       if (a.d.kind === "capturable") a = await ask(c, who, act, ofPaymentCommand);
@@ -86,7 +89,15 @@ export const commandWorker = (deps: CommandWorkerDeps) =>
       if (s.gateway_refund_id && canLook) a = await ask(c, who, { op: "retrieve_refund", gatewayRefundId: s.gateway_refund_id }, ofRefund);
       else if (lookFirst && canLook) a = await ask(c, who, { op: "list_refunds", ref: s.gateway_intent_id! }, (x) => ofRefundList(x, s.refund_id!));
       if (a === undefined || a.d.kind === "not_found") {
-        const call: Call = { op: "refund", idempotencyKey: s.id, ref: s.gateway_intent_id!, amount: s.amount!, currency: s.currency, refundId: s.refund_id!, paymentId: s.payment_id };
+        const call: Call = {
+          op: "refund",
+          idempotencyKey: s.id,
+          ref: s.gateway_intent_id!,
+          amount: s.amount!,
+          currency: s.currency,
+          refundId: s.refund_id!,
+          paymentId: s.payment_id,
+        };
         a = await ask(c, who, call, ofRefund);
       }
       return a;
@@ -129,7 +140,8 @@ export const commandWorker = (deps: CommandWorkerDeps) =>
         };
         const tooOld = now() - s.created_at.getTime() > keyTrustMs(connector);
         // Without look-ups, only the key's replay tells what an earlier attempt did; past its window an operator must.
-        if (tooOld && connector.lookup !== "search") throw new FatalError(`command ${s.id} is older than ${connector.name}'s idempotency window and ${connector.name} cannot be asked what it did`);
+        if (tooOld && connector.lookup !== "search")
+          throw new FatalError(`command ${s.id} is older than ${connector.name}'s idempotency window and ${connector.name} cannot be asked what it did`);
         const lookFirst = ctx.attempt > 1 || h[Headers.replay] !== undefined || s.last_error !== null || tooOld;
         const { d, received } = s.kind === "refund" ? await refund(connector, s, who, lookFirst) : await settle(connector, s, who, lookFirst);
         deps.onOutcome?.(s.kind, d.kind);
@@ -146,15 +158,27 @@ export const commandWorker = (deps: CommandWorkerDeps) =>
             break;
           case "refunded":
           case "refund_failed":
-            if (d.kind === "refund_failed" && d.gatewayRefundId === null) deps.log.error({ paymentId: s.payment_id, refundId: s.refund_id, reason: d.reason }, "the gateway refused a refund the database had room for");
-            if (await settleRefund(deps.sql, { commandId: s.id, outcome: d.kind === "refunded" ? "succeeded" : "failed", gatewayRefundId: d.gatewayRefundId, ...(d.kind === "refund_failed" ? { failureReason: d.reason } : {}), ...corr })) {
+            if (d.kind === "refund_failed" && d.gatewayRefundId === null)
+              deps.log.error({ paymentId: s.payment_id, refundId: s.refund_id, reason: d.reason }, "the gateway refused a refund the database had room for");
+            if (
+              await settleRefund(deps.sql, {
+                commandId: s.id,
+                outcome: d.kind === "refunded" ? "succeeded" : "failed",
+                gatewayRefundId: d.gatewayRefundId,
+                ...(d.kind === "refund_failed" ? { failureReason: d.reason } : {}),
+                ...corr,
+              })
+            ) {
               deps.notifyOutbox();
             }
             break;
           case "pending":
             if (received !== undefined && connector.asyncCommands) {
               await awaitGatewayWebhook(deps.sql, s, received);
-              deps.log.info({ paymentId: s.payment_id, commandId: s.id, kind: s.kind, connector: connector.name, gatewayRef: received, correlationId }, "command received by the gateway; its webhook settles it");
+              deps.log.info(
+                { paymentId: s.payment_id, commandId: s.id, kind: s.kind, connector: connector.name, gatewayRef: received, correlationId },
+                "command received by the gateway; its webhook settles it",
+              );
               return;
             }
             if (d.gatewayRefundId) await recordGatewayRefund(deps.sql, s.refund_id!, d.gatewayRefundId, d.reason);

@@ -30,8 +30,18 @@ describe("DLQ consumer config", () => {
   });
 
   test("what the integration tests set is accepted", () => {
-    const c = loadDlqConfig({ DLQ_TOPICS: "results.lz3k9ab1.dlq, other.dlq", GROUP_ID: "results.lz3k9ab1.dlq.g", ALERT_INTERVAL_MS: "1500", OPS_ALERT_EMAIL: "ops.lz3k@example.test" });
-    expect(c).toMatchObject({ topics: ["results.lz3k9ab1.dlq", "other.dlq"], groupId: "results.lz3k9ab1.dlq.g", alertIntervalMs: 1500, alertTo: "ops.lz3k@example.test" });
+    const c = loadDlqConfig({
+      DLQ_TOPICS: "results.lz3k9ab1.dlq, other.dlq",
+      GROUP_ID: "results.lz3k9ab1.dlq.g",
+      ALERT_INTERVAL_MS: "1500",
+      OPS_ALERT_EMAIL: "ops.lz3k@example.test",
+    });
+    expect(c).toMatchObject({
+      topics: ["results.lz3k9ab1.dlq", "other.dlq"],
+      groupId: "results.lz3k9ab1.dlq.g",
+      alertIntervalMs: 1500,
+      alertTo: "ops.lz3k@example.test",
+    });
   });
 
   test.each([

@@ -40,28 +40,31 @@ const alerter = createAlerter({
   log,
 });
 
-const running = await runWorker(
-  dlqWorker({ store, metrics, log, onNew: () => alerter.notify(), sourceTopic: cfg.topics[0] as string }),
-  {
-    // One group over every DLQ topic; no retry tiers (a dead letter is never retried by the engine).
-    connect: async (sub) => {
-      await ensureTopics(env.KAFKA_BROKERS, cfg.topics.map((name) => ({ name, partitions: env.KAFKA_PARTITIONS })));
-      const consumer = createKafkaConsumer({ brokers: env.KAFKA_BROKERS, groupId: sub.groupId, topics: cfg.topics, clientId: `dlq-consumer-${process.pid}` });
-      return { consumer, producer: refusingProducer };
-    },
-    metricsPort: cfg.metricsPort,
-    groupId: cfg.groupId,
-    registry,
-    log,
-    engine: { concurrency: 8, retry: { tiers: [], attemptsOnLastTier: 1, jitter: 0 } },
+const running = await runWorker(dlqWorker({ store, metrics, log, onNew: () => alerter.notify(), sourceTopic: cfg.topics[0] as string }), {
+  // One group over every DLQ topic; no retry tiers (a dead letter is never retried by the engine).
+  connect: async (sub) => {
+    await ensureTopics(
+      env.KAFKA_BROKERS,
+      cfg.topics.map((name) => ({ name, partitions: env.KAFKA_PARTITIONS })),
+    );
+    const consumer = createKafkaConsumer({ brokers: env.KAFKA_BROKERS, groupId: sub.groupId, topics: cfg.topics, clientId: `dlq-consumer-${process.pid}` });
+    return { consumer, producer: refusingProducer };
   },
-);
+  metricsPort: cfg.metricsPort,
+  groupId: cfg.groupId,
+  registry,
+  log,
+  engine: { concurrency: 8, retry: { tiers: [], attemptsOnLastTier: 1, jitter: 0 } },
+});
 alerter.notify(); // dead letters stored before a restart but never alerted
 // Not every dead letter arrives through a DLQ topic: the outbox relay stores the rows it
 // quarantines itself. A sweep each interval mails whatever is still unalerted.
 const sweep = setInterval(() => alerter.notify(), cfg.alertIntervalMs);
 sweep.unref();
-log.info({ db: redactUrl(env.DATABASE_URL), topics: cfg.topics, alertTo: cfg.alertTo, intervalMs: cfg.alertIntervalMs, metricsPort: running.metrics.port }, "dlq consumer ready");
+log.info(
+  { db: redactUrl(env.DATABASE_URL), topics: cfg.topics, alertTo: cfg.alertTo, intervalMs: cfg.alertIntervalMs, metricsPort: running.metrics.port },
+  "dlq consumer ready",
+);
 
 let exitCode = 0;
 await running.done.catch((err: unknown) => {

@@ -41,7 +41,14 @@ export const dlqWorker = (deps: DlqDeps) =>
     handle: async (msg) => {
       const sleep = deps.sleep ?? defaultSleep;
       const log = deps.log.child({ correlationId: msg.headers[Headers.correlationId], dlq: msg.topic, partition: msg.partition, offset: msg.offset });
-      const incoming: IncomingDeadLetter = { topic: msg.topic, partition: msg.partition, offset: msg.offset, key: msg.key, value: msg.value, headers: msg.headers };
+      const incoming: IncomingDeadLetter = {
+        topic: msg.topic,
+        partition: msg.partition,
+        offset: msg.offset,
+        key: msg.key,
+        value: msg.value,
+        headers: msg.headers,
+      };
       for (let failures = 0; ; failures++) {
         try {
           const stored = await deps.store.insert(incoming);

@@ -107,7 +107,13 @@ describe("GroupSink", () => {
   });
 
   test("a failed write rejects exactly its own items", async () => {
-    const sink = new GroupSink<number>({ name: "t", maxItems: 2, write: async (items) => { if (items.includes(2)) throw new Error("down"); } });
+    const sink = new GroupSink<number>({
+      name: "t",
+      maxItems: 2,
+      write: async (items) => {
+        if (items.includes(2)) throw new Error("down");
+      },
+    });
     const results = await Promise.allSettled([sink.add(1), sink.add(2), sink.add(3), sink.add(4)]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
   });

@@ -156,19 +156,22 @@ export class GroupSink<T> {
     if (this.#running !== null || this.#queue.length === 0) return;
     const batch = this.#queue.splice(0, this.#opts.maxItems);
     const started = performance.now();
-    this.#running = this.#opts.write(batch.map((p) => p.item)).then(
-      () => {
-        this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: true });
-        for (const p of batch) p.resolve();
-      },
-      (err: unknown) => {
-        this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: false });
-        for (const p of batch) p.reject(err);
-      },
-    ).finally(() => {
-      this.#running = null;
-      this.#pump();
-    });
+    this.#running = this.#opts
+      .write(batch.map((p) => p.item))
+      .then(
+        () => {
+          this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: true });
+          for (const p of batch) p.resolve();
+        },
+        (err: unknown) => {
+          this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: false });
+          for (const p of batch) p.reject(err);
+        },
+      )
+      .finally(() => {
+        this.#running = null;
+        this.#pump();
+      });
   }
 
   /** Resolves once everything added so far is written (or failed). */

@@ -119,7 +119,13 @@ describe("engine: deferred work and shutdown", () => {
 
   test("a failed batch write sends its records to retry", async () => {
     const clock = new VirtualClock();
-    const sink = new BatchingSink<string>({ name: "audit", maxItems: 10, maxWaitMs: 50, scheduler: clock.scheduler, write: async () => Promise.reject(new Error("mongo down")) });
+    const sink = new BatchingSink<string>({
+      name: "audit",
+      maxItems: 10,
+      maxWaitMs: 50,
+      scheduler: clock.scheduler,
+      write: async () => Promise.reject(new Error("mongo down")),
+    });
     const h = await startHarness({ source: SRC, clock, pipeline: textPipeline(async (v, ctx) => ctx.defer(sink.add(v))) });
     h.broker.produce(SRC, { key: "a", value: "a0" });
     await clock.advance(300);
@@ -131,7 +137,13 @@ describe("engine: deferred work and shutdown", () => {
     const clock = new VirtualClock();
     const m = manualHandler();
     const written: string[] = [];
-    const sink = new BatchingSink<string>({ name: "audit", maxItems: 500, maxWaitMs: 60_000, scheduler: clock.scheduler, write: async (d) => void written.push(...d) });
+    const sink = new BatchingSink<string>({
+      name: "audit",
+      maxItems: 500,
+      maxWaitMs: 60_000,
+      scheduler: clock.scheduler,
+      write: async (d) => void written.push(...d),
+    });
     const h = await startHarness({
       source: SRC,
       clock,

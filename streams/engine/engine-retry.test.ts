@@ -132,7 +132,12 @@ describe("engine: DLQ routing", () => {
   });
 
   test("a FatalError is fatal without a classify hook", async () => {
-    const h = await startHarness({ source: SRC, pipeline: textPipeline(async () => { throw new FatalError("amount mismatch"); }) });
+    const h = await startHarness({
+      source: SRC,
+      pipeline: textPipeline(async () => {
+        throw new FatalError("amount mismatch");
+      }),
+    });
     h.broker.produce(SRC, { key: "k", value: "v" });
     await h.clock.advance(10);
     expect(h.broker.records(DLQ)[0]?.headers[Headers.errorClass]).toBe("FatalError");

@@ -23,10 +23,13 @@ export class IdleWaiters {
         timer.unsubscribe();
         resolve(true);
       };
-      const timer = this.#scheduler.schedule(() => {
-        this.#checks.delete(check);
-        resolve(false);
-      }, Math.max(0, timeoutMs));
+      const timer = this.#scheduler.schedule(
+        () => {
+          this.#checks.delete(check);
+          resolve(false);
+        },
+        Math.max(0, timeoutMs),
+      );
       this.#checks.add(check);
     });
   }

@@ -10,11 +10,7 @@
 import { Observable, from, type ObservableInput, type OperatorFunction, type Subscription } from "rxjs";
 import { KeyedDispatcher } from "./keyed-dispatcher.ts";
 
-export function keyOrdered<T, R>(
-  keyOf: (item: T) => string,
-  concurrency: number,
-  project: (item: T) => ObservableInput<R>,
-): OperatorFunction<T, R> {
+export function keyOrdered<T, R>(keyOf: (item: T) => string, concurrency: number, project: (item: T) => ObservableInput<R>): OperatorFunction<T, R> {
   return (source) =>
     new Observable<R>((subscriber) => {
       const inner = new Set<Subscription>();

@@ -12,7 +12,13 @@ describe("keyOrdered (marbles)", () => {
       // A1 is slow, A2 fast: A2 must still come after A1. With concurrency 2, C1 waits for B1's slot.
       const durations: Record<string, number> = { A1: 5, A2: 1, B1: 2, C1: 2 };
       const source = cold("(abcd|)", { a: "A1", b: "A2", c: "B1", d: "C1" });
-      const out = source.pipe(keyOrdered((s: string) => s[0] as string, 2, (s) => timer(durations[s] as number).pipe(map(() => s))));
+      const out = source.pipe(
+        keyOrdered(
+          (s: string) => s[0] as string,
+          2,
+          (s) => timer(durations[s] as number).pipe(map(() => s)),
+        ),
+      );
       expectObservable(out).toBe("--x-yz(w|)", { x: "B1", y: "C1", z: "A1", w: "A2" });
     });
   });
@@ -21,7 +27,13 @@ describe("keyOrdered (marbles)", () => {
     scheduler().run(({ cold, expectObservable }) => {
       const durations: Record<string, number> = { A1: 9, A2: 1, B1: 1, B2: 1, B3: 1 };
       const source = cold("(abcde|)", { a: "A1", b: "A2", c: "B1", d: "B2", e: "B3" });
-      const out = source.pipe(keyOrdered((s: string) => s[0] as string, 4, (s) => timer(durations[s] as number).pipe(map(() => s))));
+      const out = source.pipe(
+        keyOrdered(
+          (s: string) => s[0] as string,
+          4,
+          (s) => timer(durations[s] as number).pipe(map(() => s)),
+        ),
+      );
       expectObservable(out).toBe("-xyz-----v(w|)", { x: "B1", y: "B2", z: "B3", v: "A1", w: "A2" });
     });
   });
@@ -86,8 +98,7 @@ describe("KeyedDispatcher", () => {
     for (let i = 0; i < 50; i++) d.submit(`${String.fromCharCode(65 + (i % 26))}${i}`);
     expect(d.inFlight).toBe(8);
     expect(d.activeKeys).toBe(26); // every key with work running or queued
-    for (let round = 0; round < 10 && d.inFlight > 0; round++)
-      for (let i = 0; i < 50; i++) release(`${String.fromCharCode(65 + (i % 26))}${i}`);
+    for (let round = 0; round < 10 && d.inFlight > 0; round++) for (let i = 0; i < 50; i++) release(`${String.fromCharCode(65 + (i % 26))}${i}`);
     expect(d.inFlight).toBe(0);
     expect(d.queued).toBe(0);
     expect(d.activeKeys).toBe(0);

@@ -39,9 +39,20 @@ export function createStreamMetrics(registry: Registry): StreamMetrics {
   const handled = new Counter({ name: "stream_messages_handled_total", help: "Records handled successfully", labelNames: ["topic"], registers });
   const retried = new Counter({ name: "stream_messages_retried_total", help: "Records sent to a retry tier", labelNames: ["topic", "tier"], registers });
   const dead = new Counter({ name: "stream_messages_dead_lettered_total", help: "Records sent to the DLQ", labelNames: ["topic", "reason"], registers });
-  const dropped = new Counter({ name: "stream_messages_dropped_total", help: "Records or results discarded (late after revoke, unowned, duplicate)", labelNames: ["topic", "reason"], registers });
+  const dropped = new Counter({
+    name: "stream_messages_dropped_total",
+    help: "Records or results discarded (late after revoke, unowned, duplicate)",
+    labelNames: ["topic", "reason"],
+    registers,
+  });
   const commits = new Counter({ name: "stream_commits_total", help: "Offset commits accepted by the broker", registers });
-  const batchSize = new Histogram({ name: "stream_batch_size", help: "Items per bulk write", labelNames: ["sink"], buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000], registers });
+  const batchSize = new Histogram({
+    name: "stream_batch_size",
+    help: "Items per bulk write",
+    labelNames: ["sink"],
+    buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000],
+    registers,
+  });
   const batchSeconds = new Histogram({ name: "stream_batch_write_seconds", help: "Bulk write duration", labelNames: ["sink", "ok"], registers });
   const gauge = (name: string, help: string, read: (s: EngineStats) => number) =>
     new Gauge({

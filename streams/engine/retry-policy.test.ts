@@ -47,7 +47,12 @@ describe("retry routing", () => {
   });
 
   test("fatal errors and poison pills go to the DLQ at once", () => {
-    expect(routeFailure(defaultRetryPolicy, msg(), "fatal", 0, Math.random)).toMatchObject({ kind: "dlq", topic: "payments.created.dlq", reason: "fatal", attempt: 1 });
+    expect(routeFailure(defaultRetryPolicy, msg(), "fatal", 0, Math.random)).toMatchObject({
+      kind: "dlq",
+      topic: "payments.created.dlq",
+      reason: "fatal",
+      attempt: 1,
+    });
     expect(routeFailure(defaultRetryPolicy, msg(), "poison", 0, Math.random)).toMatchObject({ kind: "dlq", reason: "poison" });
   });
 
@@ -55,7 +60,13 @@ describe("retry routing", () => {
     const policy = { ...defaultRetryPolicy, tiers: exponentialTiers(500, 2, 2), attemptsOnLastTier: 3 };
     expect(policy.tiers.map((t) => t.name)).toEqual(["500ms", "1s"]);
     const topics = [1, 2, 3, 4, 5].map((n) => routeFailure(policy, msg({ headers: { [Headers.attempt]: String(n - 1) } }), "retry", 0, () => 0).topic);
-    expect(topics).toEqual(["payments.created.retry.500ms", "payments.created.retry.1s", "payments.created.retry.1s", "payments.created.retry.1s", "payments.created.dlq"]);
+    expect(topics).toEqual([
+      "payments.created.retry.500ms",
+      "payments.created.retry.1s",
+      "payments.created.retry.1s",
+      "payments.created.retry.1s",
+      "payments.created.dlq",
+    ]);
   });
 });
 

@@ -52,13 +52,7 @@ export function dueAtOf(msg: InboundMessage): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-export function routeFailure(
-  policy: RetryPolicy,
-  msg: InboundMessage,
-  verdict: "retry" | "fatal" | "poison",
-  now: number,
-  random: () => number,
-): FailureRoute {
+export function routeFailure(policy: RetryPolicy, msg: InboundMessage, verdict: "retry" | "fatal" | "poison", now: number, random: () => number): FailureRoute {
   const attempt = priorAttempts(msg) + 1;
   const source = sourceTopicOf(msg);
   if (verdict !== "retry") return { kind: "dlq", topic: dlqTopic(source), reason: verdict, attempt };

@@ -22,7 +22,10 @@ export function kafkaConnect(opts: KafkaConnectOptions) {
   return async (sub: { groupId: string; topics: readonly string[] }): Promise<{ consumer: ConsumerPort; producer: ProducerPort }> => {
     const sources = [...new Set(sub.topics.map((t) => t.replace(/\.retry\.[^.]+$/, "")))];
     const all = [...new Set([...sub.topics, ...sources.map(dlqTopic), ...(opts.extraTopics ?? [])])];
-    await ensureTopics(opts.brokers, all.map((name) => ({ name, partitions: opts.partitions })));
+    await ensureTopics(
+      opts.brokers,
+      all.map((name) => ({ name, partitions: opts.partitions })),
+    );
     const producer = await createKafkaProducer({ brokers: opts.brokers, clientId: `${opts.clientId}-producer` });
     const consumer = createKafkaConsumer({
       brokers: opts.brokers,

@@ -32,8 +32,24 @@ describe("notification worker config", () => {
   });
 
   test("what the integration tests set is accepted", () => {
-    const c = loadNotificationConfig({ SOURCE_TOPIC: "results.lz3k9ab1", GROUP_ID: "results.lz3k9ab1.g", CONCURRENCY: "4", SMTP_POOL_SIZE: "2", COMMIT_MS: "500", SMTP_CONNECT_TIMEOUT_MS: "1000", METRICS_PORT: "0" });
-    expect(c).toMatchObject({ sourceTopic: "results.lz3k9ab1", groupId: "results.lz3k9ab1.g", concurrency: 4, smtpPoolSize: 2, commitIntervalMs: 500, smtpConnectTimeoutMs: 1000, metricsPort: 0 });
+    const c = loadNotificationConfig({
+      SOURCE_TOPIC: "results.lz3k9ab1",
+      GROUP_ID: "results.lz3k9ab1.g",
+      CONCURRENCY: "4",
+      SMTP_POOL_SIZE: "2",
+      COMMIT_MS: "500",
+      SMTP_CONNECT_TIMEOUT_MS: "1000",
+      METRICS_PORT: "0",
+    });
+    expect(c).toMatchObject({
+      sourceTopic: "results.lz3k9ab1",
+      groupId: "results.lz3k9ab1.g",
+      concurrency: 4,
+      smtpPoolSize: 2,
+      commitIntervalMs: 500,
+      smtpConnectTimeoutMs: 1000,
+      metricsPort: 0,
+    });
   });
 
   test.each([

@@ -22,7 +22,13 @@ describe("which mail a PaymentResult asks for", () => {
     ["a decline written before kinds existed", { status: "DENIED", declineCode: "card_declined" }, "denied", "DENIED", `<${PAY}-denied@payments.local>`],
     ["a decided decline", { status: "DENIED", kind: "decided" }, "denied", "DENIED", `<${PAY}-denied@payments.local>`],
     ["a capture (part of the hold)", { status: "APPROVED", kind: "captured", amount: 300 }, "captured", "CAPTURED", `<${PAY}-captured@payments.local>`],
-    ["a succeeded refund", { status: "APPROVED", kind: "refund_succeeded", amount: 100, refundId: RE }, "refund", `REFUND:${RE}`, `<${PAY}-refund-${RE}@payments.local>`],
+    [
+      "a succeeded refund",
+      { status: "APPROVED", kind: "refund_succeeded", amount: 100, refundId: RE },
+      "refund",
+      `REFUND:${RE}`,
+      `<${PAY}-refund-${RE}@payments.local>`,
+    ],
   ] as const)("%s → %s mail, key %s", (_, over, mail, status, messageId) => {
     expect(plan(over)).toEqual({ action: "send", mail, key: { paymentId: PAY, status }, messageId, ...(mail === "refund" ? { refundId: RE } : {}) });
   });
@@ -65,7 +71,12 @@ describe("which mail a PaymentResult asks for", () => {
 
   test("every key fits the notifications.status CHECK of migration 0014", () => {
     const check = (s: string) => ["APPROVED", "DENIED", "CAPTURED"].includes(s) || /^REFUND:re_[0-9a-f]{32}$/.test(s);
-    for (const over of [{ status: "APPROVED" }, { status: "DENIED" }, { kind: "captured", amount: 1 }, { kind: "refund_succeeded", amount: 1, refundId: RE }] as const) {
+    for (const over of [
+      { status: "APPROVED" },
+      { status: "DENIED" },
+      { kind: "captured", amount: 1 },
+      { kind: "refund_succeeded", amount: 1, refundId: RE },
+    ] as const) {
       const p = plan(over);
       expect(p.action === "send" && check(p.key.status)).toBe(true);
     }

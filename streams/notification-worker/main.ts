@@ -50,7 +50,10 @@ const running = await runWorker(
     engine: { concurrency: cfg.concurrency, commitIntervalMs: cfg.commitIntervalMs },
   },
 );
-log.info({ db: redactUrl(env.DATABASE_URL), smtp: redactUrl(env.SMTP_URL), topic: cfg.sourceTopic, metricsPort: running.metrics.port }, "notification worker ready");
+log.info(
+  { db: redactUrl(env.DATABASE_URL), smtp: redactUrl(env.SMTP_URL), topic: cfg.sourceTopic, metricsPort: running.metrics.port },
+  "notification worker ready",
+);
 
 let exitCode = 0;
 await running.done.catch((err: unknown) => {

@@ -37,7 +37,8 @@ const refund = (over: Partial<RefundForMail> = {}): RefundForMail => ({
   refunded_through: 500,
   ...over,
 });
-const compose = (mail: MailName, p: PaymentForMail, r: PaymentResult, extra: Partial<MailFacts> = {}) => composeMail(templates, mail, { payment: p, result: r, ...extra });
+const compose = (mail: MailName, p: PaymentForMail, r: PaymentResult, extra: Partial<MailFacts> = {}) =>
+  composeMail(templates, mail, { payment: p, result: r, ...extra });
 
 describe("template renderer", () => {
   test("escapes every HTML-special character", () => {
@@ -80,7 +81,11 @@ describe("customer mail", () => {
   });
 
   test("denied: a friendly reason per decline code, never the code itself", () => {
-    const m = compose("denied", payment({ amount: 1500, amount_captured: 0, currency: "JPY" }), result({ status: "DENIED", declineCode: "insufficient_funds" }));
+    const m = compose(
+      "denied",
+      payment({ amount: 1500, amount_captured: 0, currency: "JPY" }),
+      result({ status: "DENIED", declineCode: "insufficient_funds" }),
+    );
     expect(m.subject).toBe("Payment declined: ¥1,500 to Acme & Sons");
     expect(m.text).toContain("insufficient funds");
     expect(m.text).not.toContain("insufficient_funds");
@@ -88,7 +93,8 @@ describe("customer mail", () => {
 
   test("fraud, lost and stolen cards get the generic wording; unknown codes too", () => {
     const generic = customerDeclineReason("generic_decline");
-    for (const code of ["fraudulent", "lost_card", "stolen_card", "something_internal", undefined, "__proto__"]) expect(customerDeclineReason(code)).toBe(generic);
+    for (const code of ["fraudulent", "lost_card", "stolen_card", "something_internal", undefined, "__proto__"])
+      expect(customerDeclineReason(code)).toBe(generic);
     expect(customerDeclineReason("expired_card")).toContain("expired");
     expect(customerDeclineReason("incorrect_cvc")).toContain("CVC");
     expect(customerDeclineReason("processing_error")).toContain("try again");
@@ -167,12 +173,16 @@ describe("refund mail", () => {
   });
 
   test("the paid amount is what was captured, not what was authorized", () => {
-    const m = compose("refund", payment({ amount: 5000, amount_captured: 3000, currency: "KWD" }), refunded, { refund: refund({ amount: 1000, currency: "KWD", refunded_through: 1000 }) });
+    const m = compose("refund", payment({ amount: 5000, amount_captured: 3000, currency: "KWD" }), refunded, {
+      refund: refund({ amount: 1000, currency: "KWD", refunded_through: 1000 }),
+    });
     expect(m.text.replace(/\u00a0/g, " ")).toContain("KWD 1.000 of your payment of KWD 3.000 has now been refunded.");
   });
 
   test("untrusted names are escaped in the HTML part; the subject stays one line", () => {
-    const m = compose("refund", { ...paid, customer_name: `<img src=x onerror="alert(1)">`, merchant_name: "Shop\r\nBcc: x@y.z" }, refunded, { refund: refund() });
+    const m = compose("refund", { ...paid, customer_name: `<img src=x onerror="alert(1)">`, merchant_name: "Shop\r\nBcc: x@y.z" }, refunded, {
+      refund: refund(),
+    });
     expect(m.html).not.toContain("<img");
     expect(m.html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
     expect(m.subject).toBe("Refund: €5.00 from Shop Bcc: x@y.z");

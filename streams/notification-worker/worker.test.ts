@@ -92,10 +92,15 @@ function setup() {
     from: "Payments <no-reply@payments.local>",
     messageIdDomain: "payments.local",
   }) as WorkerSpec<PaymentResult>;
-  const ctx = { message: { topic: "t", partition: 0, offset: "0", key: PAY, value: null, headers: {}, timestamp: 0 }, attempt: 1, defer: () => {} } as HandlerContext;
+  const ctx = {
+    message: { topic: "t", partition: 0, offset: "0", key: PAY, value: null, headers: {}, timestamp: 0 },
+    attempt: 1,
+    defer: () => {},
+  } as HandlerContext;
   const handle = (over: Partial<PaymentResult>) =>
     spec.handle({ v: 1, paymentId: PAY, merchantId: "mer_acme", status: "APPROVED", gatewayRef: "pi_1", decidedAt: "2026-11-29T07:34:56.000Z", ...over }, ctx);
-  const skipped = async () => (await registry.getSingleMetric("notifications_skipped_total")!.get()).values.map((v) => [v.labels.reason, v.labels.status, v.value]);
+  const skipped = async () =>
+    (await registry.getSingleMetric("notifications_skipped_total")!.get()).values.map((v) => [v.labels.reason, v.labels.status, v.value]);
   return { ...f, sent, handle, skipped };
 }
 

@@ -26,7 +26,15 @@ describe("outbox relay config", () => {
   });
 
   test("each setting from its variable", () => {
-    const c = loadRelayConfig({ SERVICE_NAME: "relay-2", RELAY_BATCH_SIZE: "50", RELAY_POLL_MS: "20", OUTBOX_KEEP_MINUTES: "0", METRICS_PORT: "0", METRICS_HOST: "0.0.0.0", LOG_LEVEL: "warn" });
+    const c = loadRelayConfig({
+      SERVICE_NAME: "relay-2",
+      RELAY_BATCH_SIZE: "50",
+      RELAY_POLL_MS: "20",
+      OUTBOX_KEEP_MINUTES: "0",
+      METRICS_PORT: "0",
+      METRICS_HOST: "0.0.0.0",
+      LOG_LEVEL: "warn",
+    });
     expect(c).toEqual({ serviceName: "relay-2", batchSize: 50, pollMs: 20, keepMinutes: 0, metricsPort: 0, metricsHost: "0.0.0.0", logLevel: "warn" });
   });
 

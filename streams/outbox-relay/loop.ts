@@ -12,9 +12,7 @@ export interface RelayLoop {
   readonly done: Promise<void>;
 }
 
-export async function startRelayLoop(
-  deps: RelayDeps & { listenSql: Sql; pollMs: number; onError: (err: unknown) => void },
-): Promise<RelayLoop> {
+export async function startRelayLoop(deps: RelayDeps & { listenSql: Sql; pollMs: number; onError: (err: unknown) => void }): Promise<RelayLoop> {
   let stopping = false;
   let wake: (() => void) | null = null;
   const nudge = () => {

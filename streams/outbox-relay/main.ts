@@ -28,14 +28,23 @@ const registry = new Registry();
 registry.setDefaultLabels({ service: name });
 collectDefaultMetrics({ register: registry });
 const published = new Counter({ name: "outbox_published_total", help: "Outbox rows published to Kafka", registers: [registry] });
-const failures = new Counter({ name: "outbox_relay_failures_total", help: "Relay batches that failed and will be retried (broker or database unavailable)", registers: [registry] });
+const failures = new Counter({
+  name: "outbox_relay_failures_total",
+  help: "Relay batches that failed and will be retried (broker or database unavailable)",
+  registers: [registry],
+});
 const quarantined = new Counter({
   name: "outbox_quarantined_total",
   help: "Outbox rows the producer refused for good, stored as dead letters instead",
   labelNames: ["topic"],
   registers: [registry],
 });
-const batchSizes = new Histogram({ name: "outbox_batch_size", help: "Rows per relayed batch", buckets: [1, 5, 10, 50, 100, 250, 500, 1000], registers: [registry] });
+const batchSizes = new Histogram({
+  name: "outbox_batch_size",
+  help: "Rows per relayed batch",
+  buckets: [1, 5, 10, 50, 100, 250, 500, 1000],
+  registers: [registry],
+});
 const delay = new Histogram({
   name: "outbox_publish_delay_seconds",
   help: "Age of the oldest row of each batch when it was published (commit to broker ack)",
@@ -51,7 +60,10 @@ new Gauge({
   },
 });
 
-await ensureTopics(env.KAFKA_BROKERS, topicCatalogue().map((t) => ({ name: t, partitions: env.KAFKA_PARTITIONS })));
+await ensureTopics(
+  env.KAFKA_BROKERS,
+  topicCatalogue().map((t) => ({ name: t, partitions: env.KAFKA_PARTITIONS })),
+);
 const producer = await createKafkaProducer({
   brokers: env.KAFKA_BROKERS,
   clientId: name,

@@ -40,8 +40,7 @@ type Row = {
 };
 
 /** payload_bytes as is, else the JSON payload; neither = a null value (a replayed tombstone). */
-const payloadOf = (r: Row): Buffer | null =>
-  r.payload_bytes ?? (r.payload === null || r.payload === undefined ? null : Buffer.from(JSON.stringify(r.payload)));
+const payloadOf = (r: Row): Buffer | null => r.payload_bytes ?? (r.payload === null || r.payload === undefined ? null : Buffer.from(JSON.stringify(r.payload)));
 
 const isPermanent = (err: unknown): boolean => (err as { permanent?: unknown } | null)?.permanent === true;
 

@@ -48,7 +48,16 @@ describe("payment worker config", () => {
       CONSUMER_GROUP: "reread-0b6c1f9e-8a51-4d8e-9b7e-1f3c2d4e5a6b",
       METRICS_PORT: "0",
     });
-    expect(c).toMatchObject({ serviceName: "payment-worker-reread", stripeTimeoutMs: 2000, searchLagMs: 0, dbPoolMax: 4, concurrency: 12, retryLastTierAttempts: 1, consumerGroup: "reread-0b6c1f9e-8a51-4d8e-9b7e-1f3c2d4e5a6b", metricsPort: 0 });
+    expect(c).toMatchObject({
+      serviceName: "payment-worker-reread",
+      stripeTimeoutMs: 2000,
+      searchLagMs: 0,
+      dbPoolMax: 4,
+      concurrency: 12,
+      retryLastTierAttempts: 1,
+      consumerGroup: "reread-0b6c1f9e-8a51-4d8e-9b7e-1f3c2d4e5a6b",
+      metricsPort: 0,
+    });
   });
 
   describe("STRIPE_API_BASE: a URL is the gateway; unset or empty is Stripe itself", () => {

@@ -33,7 +33,12 @@ const mongo = new MongoClient(env.MONGO_URL, { serverSelectionTimeoutMS: 5_000 }
 const audit = await auditCollections(mongo.db());
 
 // Registered with the worker's registry once it exists (below).
-const decisions = new Counter({ name: "payment_decisions_total", help: "Gateway outcomes by kind and connector", labelNames: ["outcome", "connector"], registers: [] });
+const decisions = new Counter({
+  name: "payment_decisions_total",
+  help: "Gateway outcomes by kind and connector",
+  labelNames: ["outcome", "connector"],
+  registers: [],
+});
 const breakers = createBreakers({
   ...cfg.breaker,
   onChange: (connector, to, from) => log[to === "open" ? "warn" : "info"]({ connector, from, to }, `circuit ${to}`),

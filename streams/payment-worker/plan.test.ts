@@ -27,7 +27,10 @@ describe("which gateway call comes first", () => {
   });
 
   test("a known intent is retrieved, whatever else is true", () => {
-    expect(firstCall(row({ gateway_intent_id: "pi_1" }), { attempt: 5, replay: true, firstFailureAt: NOW - 1 }, NOW)).toMatchObject({ op: "retrieve", ref: "pi_1" });
+    expect(firstCall(row({ gateway_intent_id: "pi_1" }), { attempt: 5, replay: true, firstFailureAt: NOW - 1 }, NOW)).toMatchObject({
+      op: "retrieve",
+      ref: "pi_1",
+    });
   });
 
   test.each([

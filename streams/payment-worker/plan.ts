@@ -70,7 +70,12 @@ export function mayHaveReachedGateway(row: PaymentRow, a: Attempt, now: number, 
  * create. A connector that cannot look up (`replay`, Adyen) answers both with the same
  * request again under the same key, which returns the first answer.
  */
-export function firstCall(row: PaymentRow, a: Attempt, now: number, connector: Pick<Connector, "keyWindowMs"> = { keyWindowMs: KEY_TRUST_MS + KEY_MARGIN_MS }): Call {
+export function firstCall(
+  row: PaymentRow,
+  a: Attempt,
+  now: number,
+  connector: Pick<Connector, "keyWindowMs"> = { keyWindowMs: KEY_TRUST_MS + KEY_MARGIN_MS },
+): Call {
   const idempotencyKey = idempotencyKeyOf(row);
   const charge = chargeOf(row);
   if (row.gateway_intent_id !== null) return { op: "retrieve", ref: row.gateway_intent_id, charge, idempotencyKey };

@@ -99,7 +99,15 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
       const trust = keyTrustMs(connector);
       // Its replay is its only look-up, and past the key window a replay is a new charge: only an operator can tell.
       if (connector.lookup === "replay" && !keyStillReplays(row, now(), trust)) {
-        return { decision: { kind: "fatal", reason: `older than ${connector.name}'s idempotency window, and ${connector.name} cannot be asked what an earlier attempt did` }, intentId: null, mintKey: false, outage: false };
+        return {
+          decision: {
+            kind: "fatal",
+            reason: `older than ${connector.name}'s idempotency window, and ${connector.name} cannot be asked what an earlier attempt did`,
+          },
+          intentId: null,
+          mintKey: false,
+          outage: false,
+        };
       }
       const first = firstCall(row, attempt, now(), connector);
       if (first.op === "retrieve") {
@@ -119,7 +127,9 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
       const create: Call = { op: "create", idempotencyKey: idempotencyKeyOf(row), charge: chargeOf(row) };
       const { answer, decision } = await exchange(connector, who, create, ofCreate);
       const replayedError = answer.replayed && answer.error !== undefined && answer.payments.length === 0;
-      const mintKey = decision!.kind === "retry" && shouldMintKey({ replayedError, searchedEmpty, firstFailureAt: attempt.firstFailureAt, now: now(), searchLagMs: deps.searchLagMs });
+      const mintKey =
+        decision!.kind === "retry" &&
+        shouldMintKey({ replayedError, searchedEmpty, firstFailureAt: attempt.firstFailureAt, now: now(), searchLagMs: deps.searchLagMs });
       return { decision: decision!, intentId: answer.payments[0]?.ref ?? null, mintKey, outage: isOutage(answer) };
     }
 
@@ -130,13 +140,41 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
       if (outcome === undefined) {
         const reason = decision.kind === "retry" || decision.kind === "fatal" ? decision.reason : decision.kind;
         const error = `attempt ${ctx.attempt} at ${connectorName}: ${reason}`;
-        if (r.mintKey) await nextIdempotencyKey(deps.sql, row.id, row.gateway_key_seq, `${error}; the gateway has no payment and replays a stored error, so the next attempt uses a new idempotency key`);
+        if (r.mintKey)
+          await nextIdempotencyKey(
+            deps.sql,
+            row.id,
+            row.gateway_key_seq,
+            `${error}; the gateway has no payment and replays a stored error, so the next attempt uses a new idempotency key`,
+          );
         else await recordFailure(deps.sql, row.id, error, r.intentId);
-        deps.log.warn({ paymentId: row.id, correlationId, connector: connectorName, attempt: ctx.attempt, reason, mintKey: r.mintKey }, `gateway ${decision.kind}`);
+        deps.log.warn(
+          { paymentId: row.id, correlationId, connector: connectorName, attempt: ctx.attempt, reason, mintKey: r.mintKey },
+          `gateway ${decision.kind}`,
+        );
         throw decision.kind === "fatal" ? new FatalError(reason) : new RetryableError(reason);
       }
-      if (await settleCharge(deps.sql, { paymentId: row.id, outcome, connector: connectorName, intentId: r.intentId, ...(correlationId ? { correlationId } : {}) })) deps.notifyOutbox();
-      deps.log.info({ paymentId: row.id, correlationId, connector: connectorName, attempt: ctx.attempt, status: outcome.kind, ...(outcome.kind === "denied" ? { declineCode: outcome.declineCode } : {}) }, "payment decided");
+      if (
+        await settleCharge(deps.sql, {
+          paymentId: row.id,
+          outcome,
+          connector: connectorName,
+          intentId: r.intentId,
+          ...(correlationId ? { correlationId } : {}),
+        })
+      )
+        deps.notifyOutbox();
+      deps.log.info(
+        {
+          paymentId: row.id,
+          correlationId,
+          connector: connectorName,
+          attempt: ctx.attempt,
+          status: outcome.kind,
+          ...(outcome.kind === "denied" ? { declineCode: outcome.declineCode } : {}),
+        },
+        "payment decided",
+      );
     }
 
     return {
@@ -179,7 +217,10 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
           const mayLeave = retry !== undefined && ((retry.failover === true && at.fresh) || (retry.soft === true && at.route.failoverSoftDeclines));
           const next: At | undefined = mayLeave ? await router.failOver(row, at, retry.reason) : undefined;
           if (!next) return settleOrFail(row, at.connector.name, r, ctx, correlationId);
-          deps.log.warn({ paymentId: row.id, correlationId, from: at.connector.name, to: next.connector.name, reason: retry!.reason }, "failing over to the next connector");
+          deps.log.warn(
+            { paymentId: row.id, correlationId, from: at.connector.name, to: next.connector.name, reason: retry!.reason },
+            "failing over to the next connector",
+          );
           at = next;
           row = { ...row, connector: next.connector.name, gateway_intent_id: null, gateway_key_seq: 0, last_error: null };
           // Another connector: as on a first delivery there, its create goes out at once.

@@ -45,14 +45,16 @@ export type DispatcherConfig = {
 function duration(env: Env, name: string, fallback: string, minMs: number): number {
   const raw = given(env, name) ?? fallback;
   const ms = parseDuration(raw);
-  if (ms === undefined || ms < minMs) throw new ConfigError(`${name} must be a duration such as 30s, 5m, 2h or 3d, at least ${minMs} ms, got ${JSON.stringify(raw)}`);
+  if (ms === undefined || ms < minMs)
+    throw new ConfigError(`${name} must be a duration such as 30s, 5m, 2h or 3d, at least ${minMs} ms, got ${JSON.stringify(raw)}`);
   return ms;
 }
 
 export function loadDispatcherConfig(env: Env = process.env): DispatcherConfig {
   const rawSchedule = given(env, "WEBHOOK_RETRY_SCHEDULE") ?? DEFAULT_SCHEDULE;
   const schedule = parseSchedule(rawSchedule);
-  if (!schedule) throw new ConfigError(`WEBHOOK_RETRY_SCHEDULE must be comma-separated durations such as "1m,5m,30m,2h,6h,12h", got ${JSON.stringify(rawSchedule)}`);
+  if (!schedule)
+    throw new ConfigError(`WEBHOOK_RETRY_SCHEDULE must be comma-separated durations such as "1m,5m,30m,2h,6h,12h", got ${JSON.stringify(rawSchedule)}`);
   const giveUpAfterMs = duration(env, "WEBHOOK_GIVE_UP_AFTER", DEFAULT_GIVE_UP_AFTER, 1_000);
   const retentionMs = duration(env, "WEBHOOK_EVENT_RETENTION", "30d", 60_000);
   // An event must outlive every round of attempts it can be in, or the purge would take it mid-round.
@@ -60,7 +62,8 @@ export function loadDispatcherConfig(env: Env = process.env): DispatcherConfig {
   const timeoutMs = int(env, "WEBHOOK_TIMEOUT_MS", 10_000, { min: 100, max: 60_000 });
   const devMode = bool(env, DEV_MODE_VARIABLE);
   const loopbackOnly = bool(env, "WEBHOOK_LOOPBACK_ONLY");
-  if (loopbackOnly && !devMode) throw new ConfigError(`WEBHOOK_LOOPBACK_ONLY=1 needs ${DEV_MODE_VARIABLE}=1: outside dev mode loopback is never a webhook destination`);
+  if (loopbackOnly && !devMode)
+    throw new ConfigError(`WEBHOOK_LOOPBACK_ONLY=1 needs ${DEV_MODE_VARIABLE}=1: outside dev mode loopback is never a webhook destination`);
   return {
     metricsPort: port(env, "METRICS_PORT", DEFAULT_METRICS_PORT, { allowZero: true }),
     metricsHost: host(env, "METRICS_HOST", "127.0.0.1"),

@@ -46,7 +46,10 @@ export const intakeWorker = (deps: IntakeDeps) =>
       const endpointId = h[WebhookHeaders.endpointId];
       if (h[Headers.replay] !== undefined && endpointId !== undefined) {
         const reopened = await deps.store.reopen(record.eventId, endpointId);
-        log.info({ endpointId, reopened, deadLetter: h[Headers.replay] }, reopened ? "dead letter replayed: delivery reopened" : "dead letter replayed, but its event or endpoint is gone");
+        log.info(
+          { endpointId, reopened, deadLetter: h[Headers.replay] },
+          reopened ? "dead letter replayed: delivery reopened" : "dead letter replayed, but its event or endpoint is gone",
+        );
         if (reopened) deps.onDeliveries();
         return;
       }

@@ -49,7 +49,8 @@ const store = dispatcherStore(sql, {
 const policy = { allowLoopback: cfg.devMode, loopbackOnly: cfg.loopbackOnly };
 const loop = startDeliveryLoop({
   store,
-  send: (c) => sendWebhook({ url: c.url, eventId: c.eventId, body: c.body, secrets: c.secrets }, { policy, resolver: systemResolver, timeoutMs: cfg.timeoutMs }),
+  send: (c) =>
+    sendWebhook({ url: c.url, eventId: c.eventId, body: c.body, secrets: c.secrets }, { policy, resolver: systemResolver, timeoutMs: cfg.timeoutMs }),
   concurrency: cfg.concurrency,
   pollMs: cfg.pollMs,
   metrics,
@@ -108,7 +109,14 @@ const timers = [
 ];
 
 log.info(
-  { db: redactUrl(env.DATABASE_URL), pool: cfg.pool, schedule: cfg.schedule, giveUpAfterMs: cfg.giveUpAfterMs, disableAfterMs: cfg.disableAfterMs, metricsPort: running.metrics.port },
+  {
+    db: redactUrl(env.DATABASE_URL),
+    pool: cfg.pool,
+    schedule: cfg.schedule,
+    giveUpAfterMs: cfg.giveUpAfterMs,
+    disableAfterMs: cfg.disableAfterMs,
+    metricsPort: running.metrics.port,
+  },
   "webhook dispatcher ready",
 );
 

@@ -25,12 +25,16 @@ export function createDispatcherMetrics(registry: Registry) {
     }),
     backlog: new Gauge({
       name: "webhook_backlog",
-      help: "Pending deliveries of this dispatcher's pool by endpoint: the largest few by id, the rest under endpoint=\"other\"",
+      help: 'Pending deliveries of this dispatcher\'s pool by endpoint: the largest few by id, the rest under endpoint="other"',
       labelNames: ["endpoint"],
       registers,
     }),
     backlogTotal: new Gauge({ name: "webhook_backlog_total", help: "Pending deliveries of this dispatcher's pool", registers }),
-    fannedOut: new Counter({ name: "webhook_deliveries_created_total", help: "Deliveries created by the intake (one per event and subscribed endpoint)", registers }),
+    fannedOut: new Counter({
+      name: "webhook_deliveries_created_total",
+      help: "Deliveries created by the intake (one per event and subscribed endpoint)",
+      registers,
+    }),
     unstuck: new Counter({ name: "webhook_deliveries_unstuck_total", help: "Waiting lane heads the safety sweep made due (should stay 0)", registers }),
     purged: new Counter({ name: "webhook_events_purged_total", help: "Events deleted after the retention window", registers }),
     leaseLost: new Counter({ name: "webhook_leases_lost_total", help: "Attempts whose lease ran out before their result was recorded", registers }),

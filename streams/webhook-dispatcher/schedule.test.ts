@@ -29,7 +29,16 @@ describe("retries", () => {
   const giveUpAfterMs = parseDuration(DEFAULT_GIVE_UP_AFTER)!;
 
   test("the delay grows with each failure, then repeats the last step", () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 20].map((n) => delayAfter(n, schedule))).toEqual([MIN, 5 * MIN, 30 * MIN, 2 * HOUR, 6 * HOUR, 12 * HOUR, 12 * HOUR, 12 * HOUR]);
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map((n) => delayAfter(n, schedule))).toEqual([
+      MIN,
+      5 * MIN,
+      30 * MIN,
+      2 * HOUR,
+      6 * HOUR,
+      12 * HOUR,
+      12 * HOUR,
+      12 * HOUR,
+    ]);
   });
 
   test("an endpoint that never answers is tried for at least three days, then given up", () => {
@@ -52,7 +61,10 @@ describe("retries", () => {
   test("a short test schedule gives up by age, however many attempts that takes", () => {
     const s = parseSchedule("1s,2s,3s")!;
     const first = new Date(0);
-    expect(afterFailure({ attempts: 3, firstAttemptAt: first, now: new Date(5_000), schedule: s, giveUpAfterMs: 20_000 })).toEqual({ kind: "retry", at: new Date(8_000) });
+    expect(afterFailure({ attempts: 3, firstAttemptAt: first, now: new Date(5_000), schedule: s, giveUpAfterMs: 20_000 })).toEqual({
+      kind: "retry",
+      at: new Date(8_000),
+    });
     expect(afterFailure({ attempts: 9, firstAttemptAt: first, now: new Date(20_000), schedule: s, giveUpAfterMs: 20_000 })).toEqual({ kind: "give_up" });
   });
 });

@@ -29,8 +29,7 @@ export function parseSchedule(text: string): RetrySchedule | undefined {
 }
 
 /** The delay after the n-th failed attempt of a round (n ≥ 1). */
-export const delayAfter = (failedAttempts: number, schedule: RetrySchedule): number =>
-  schedule[Math.min(Math.max(failedAttempts, 1), schedule.length) - 1]!;
+export const delayAfter = (failedAttempts: number, schedule: RetrySchedule): number => schedule[Math.min(Math.max(failedAttempts, 1), schedule.length) - 1]!;
 
 export type AfterFailure = { kind: "retry"; at: Date } | { kind: "give_up" };
 
@@ -45,5 +44,4 @@ export function afterFailure(p: { attempts: number; firstAttemptAt: Date; now: D
 }
 
 /** An endpoint whose attempts have all failed since `failingSince` for this long is disabled. */
-export const shouldDisable = (failingSince: Date, now: Date, disableAfterMs: number): boolean =>
-  now.getTime() - failingSince.getTime() >= disableAfterMs;
+export const shouldDisable = (failingSince: Date, now: Date, disableAfterMs: number): boolean => now.getTime() - failingSince.getTime() >= disableAfterMs;

@@ -21,7 +21,12 @@ const plain = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
   async fetch(req) {
-    seen.push({ host: req.headers.get("host"), signature: req.headers.get(SIGNATURE_HEADER), eventId: req.headers.get(EVENT_ID_HEADER), body: await req.text() });
+    seen.push({
+      host: req.headers.get("host"),
+      signature: req.headers.get(SIGNATURE_HEADER),
+      eventId: req.headers.get(EVENT_ID_HEADER),
+      body: await req.text(),
+    });
     return answer();
   },
 });
@@ -29,7 +34,27 @@ const plain = Bun.serve({
 let tls: ReturnType<typeof Bun.serve> | undefined;
 beforeAll(() => {
   const dir = mkdtempSync(join(tmpdir(), "webhook-tls-"));
-  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], { encoding: "utf8" });
+  const made = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    ],
+    { encoding: "utf8" },
+  );
   if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
   tls = Bun.serve({
     hostname: "127.0.0.1",
@@ -44,7 +69,12 @@ afterAll(() => {
 });
 
 const SECRET = "whsec_send_test_0123456789abcdefghijklmnop";
-const webhook = (url: string) => ({ url, eventId: "evt_0194c1a2b3c47d5e8f9a0b1c2d3e4f50", body: '{"id":"evt_0194c1a2b3c47d5e8f9a0b1c2d3e4f50","object":"event"}', secrets: [SECRET] });
+const webhook = (url: string) => ({
+  url,
+  eventId: "evt_0194c1a2b3c47d5e8f9a0b1c2d3e4f50",
+  body: '{"id":"evt_0194c1a2b3c47d5e8f9a0b1c2d3e4f50","object":"event"}',
+  secrets: [SECRET],
+});
 
 /** A resolver that says what the test wants, and counts its lookups. */
 function resolverOf(zone: Record<string, string>): Resolver & { lookups: string[] } {
@@ -100,7 +130,11 @@ describe("sendWebhook", () => {
     const r = await sendWebhook(webhook(`http://127.0.0.1:${plain.port}/`), dev(resolverOf({})));
     expect(r).toMatchObject({ outcome: "failed", statusCode: 302, error: "HTTP 302 (redirects are not followed)" });
     answer = () => new Response("nope", { status: 500 });
-    expect(await sendWebhook(webhook(`http://127.0.0.1:${plain.port}/`), dev(resolverOf({})))).toMatchObject({ outcome: "failed", statusCode: 500, error: "HTTP 500" });
+    expect(await sendWebhook(webhook(`http://127.0.0.1:${plain.port}/`), dev(resolverOf({})))).toMatchObject({
+      outcome: "failed",
+      statusCode: 500,
+      error: "HTTP 500",
+    });
     answer = () => new Response(null, { status: 204 });
     expect(await sendWebhook(webhook(`http://127.0.0.1:${plain.port}/`), dev(resolverOf({})))).toMatchObject({ outcome: "delivered", statusCode: 204 });
   });

@@ -96,7 +96,13 @@ export async function sendWebhook(w: Webhook, opts: SendOptions): Promise<Attemp
         res.on("end", () => req.destroy());
         res.on("close", () => req.destroy());
         if (status >= 200 && status < 300) finish({ outcome: "delivered", statusCode: status, durationMs });
-        else finish({ outcome: "failed", statusCode: status, durationMs, error: `HTTP ${status}${status >= 300 && status < 400 ? " (redirects are not followed)" : ""}` });
+        else
+          finish({
+            outcome: "failed",
+            statusCode: status,
+            durationMs,
+            error: `HTTP ${status}${status >= 300 && status < 400 ? " (redirects are not followed)" : ""}`,
+          });
       },
     );
     const timer = setTimeout(() => {

@@ -30,11 +30,7 @@ export type AttemptResult =
   | { outcome: "refused"; durationMs: number; error: string };
 
 /** What the store decided after an attempt (the metrics count these). */
-export type Settled =
-  | { kind: "delivered"; latencyMs: number }
-  | { kind: "retry"; at: Date }
-  | { kind: "dead"; reason: string }
-  | { kind: "lease_lost" };
+export type Settled = { kind: "delivered"; latencyMs: number } | { kind: "retry"; at: Date } | { kind: "dead"; reason: string } | { kind: "lease_lost" };
 
 /** Pure policy the store asks after a failure, on the database's clock. */
 export type FailurePolicy = {
@@ -63,13 +59,29 @@ export function dispatcherStore(sql: Sql, opts: { pool: string; leaseMs: number;
     const [e] = await tx<{ id: string; merchant_id: string; payment_id: string; type: string; created_at: Date; body: string }[]>`
       SELECT id, merchant_id, payment_id, type, created_at, body FROM events WHERE id = ${eventId}`;
     if (!e) return null;
-    const head = JSON.stringify({ v: 1, eventId: e.id, merchantId: e.merchant_id, paymentId: e.payment_id, type: e.type, createdAt: e.created_at.toISOString() });
+    const head = JSON.stringify({
+      v: 1,
+      eventId: e.id,
+      merchantId: e.merchant_id,
+      paymentId: e.payment_id,
+      type: e.type,
+      createdAt: e.created_at.toISOString(),
+    });
     return Buffer.from(`${head.slice(0, -1)},"event":${e.body}}`, "utf8");
   }
 
   async function deadLetter(
     tx: TransactionSql,
-    d: { source: string; offset: string; key: string; payload: Buffer | null; headers: Record<string, string>; errorClass: string; message: string; attempts: number },
+    d: {
+      source: string;
+      offset: string;
+      key: string;
+      payload: Buffer | null;
+      headers: Record<string, string>;
+      errorClass: string;
+      message: string;
+      attempts: number;
+    },
   ): Promise<void> {
     const headers = { ...d.headers, [Headers.originalTopic]: Topics.merchantEvents, [Headers.deadLetteredAt]: String(Date.now()) };
     await tx`
@@ -80,7 +92,13 @@ export function dispatcherStore(sql: Sql, opts: { pool: string; leaseMs: number;
   }
 
   /** Stops an endpoint's deliveries (they wait, pending) and tells the operators. */
-  async function disableEndpoint(tx: TransactionSql, endpointId: string, reason: "failing" | "destination_refused", why: string, attemptId: string): Promise<boolean> {
+  async function disableEndpoint(
+    tx: TransactionSql,
+    endpointId: string,
+    reason: "failing" | "destination_refused",
+    why: string,
+    attemptId: string,
+  ): Promise<boolean> {
     const [ep] = await tx<{ merchant_id: string; url: string }[]>`
       UPDATE webhook_endpoints SET enabled = false, disabled_reason = ${reason}, disabled_at = now(), updated_at = now()
        WHERE id = ${endpointId} AND enabled
@@ -94,7 +112,8 @@ export function dispatcherStore(sql: Sql, opts: { pool: string; leaseMs: number;
       payload: null,
       headers: { [WebhookHeaders.endpointId]: endpointId, [Headers.deadLetterReason]: `endpoint_${reason}` },
       errorClass: "WebhookEndpointDisabled",
-      message: `webhook endpoint ${endpointId} of merchant ${ep.merchant_id} (${hostForLog(ep.url)}) disabled: ${why}. ` +
+      message:
+        `webhook endpoint ${endpointId} of merchant ${ep.merchant_id} (${hostForLog(ep.url)}) disabled: ${why}. ` +
         "Its pending deliveries wait until the merchant re-enables it (PATCH enabled=true).",
       attempts: 0,
     });
@@ -176,7 +195,9 @@ export function dispatcherStore(sql: Sql, opts: { pool: string; leaseMs: number;
            WHERE d.id = s.delivery_id
           RETURNING d.id, s.id AS attempt_id, s.attempt`;
         if (leased.length === 0) return [];
-        const rows = await tx<{ id: string; event_id: string; payment_id: string; endpoint_id: string; url: string; body: string; secrets: string[]; created_at: Date }[]>`
+        const rows = await tx<
+          { id: string; event_id: string; payment_id: string; endpoint_id: string; url: string; body: string; secrets: string[]; created_at: Date }[]
+        >`
           SELECT d.id, d.event_id, d.payment_id, d.endpoint_id, ep.url, e.body, e.created_at,
                  array(SELECT s.secret FROM webhook_endpoint_secrets s
                         WHERE s.endpoint_id = ep.id AND (s.expires_at IS NULL OR s.expires_at > now())
@@ -189,18 +210,20 @@ export function dispatcherStore(sql: Sql, opts: { pool: string; leaseMs: number;
         return leased.flatMap((l) => {
           const r = byId.get(String(l.id));
           if (!r) return [];
-          return [{
-            deliveryId: String(l.id),
-            attemptId: String(l.attempt_id),
-            attempt: l.attempt,
-            eventId: r.event_id,
-            paymentId: r.payment_id,
-            endpointId: r.endpoint_id,
-            url: r.url,
-            body: r.body,
-            secrets: r.secrets,
-            eventCreatedAt: r.created_at,
-          }];
+          return [
+            {
+              deliveryId: String(l.id),
+              attemptId: String(l.attempt_id),
+              attempt: l.attempt,
+              eventId: r.event_id,
+              paymentId: r.payment_id,
+              endpointId: r.endpoint_id,
+              url: r.url,
+              body: r.body,
+              secrets: r.secrets,
+              eventCreatedAt: r.created_at,
+            },
+          ];
         });
       });
     },

@@ -20,7 +20,12 @@ describe("authentication", () => {
     ["empty bearer", { authorization: "Bearer " }],
   ];
   test.each(cases)("%s -> 401 on every /v1 route", async (_name, headers) => {
-    for (const [method, path] of [["POST", "/v1/payments"], ["GET", "/v1/payments"], ["GET", "/v1/payments/pay_0"], ["GET", "/v1/nope"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/v1/payments"],
+      ["GET", "/v1/payments"],
+      ["GET", "/v1/payments/pay_0"],
+      ["GET", "/v1/nope"],
+    ] as const) {
       const res = await h.call(method, path, { key: null, headers, body: method === "POST" ? validBody() : undefined });
       expect(res.status).toBe(401);
       expect(res.json.error.type).toBe("authentication_error");
@@ -79,10 +84,15 @@ describe("GET /v1/payments/{id}", () => {
     await h.primary`UPDATE payments SET last_error = 'gateway timeout; parked in DLQ' WHERE id = ${stuck.json.id}`;
     // Reads come from the replica, which shows the update once it has replayed it.
     await waitForReplica(h, denied.json.id, "DENIED");
-    await eventually(`the replica to show ${stuck.json.id}'s last error`, async () => {
-      const r = await h.replica`SELECT last_error FROM payments WHERE id = ${stuck.json.id}`;
-      return Boolean(r[0]?.last_error);
-    }, 5_000, 20);
+    await eventually(
+      `the replica to show ${stuck.json.id}'s last error`,
+      async () => {
+        const r = await h.replica`SELECT last_error FROM payments WHERE id = ${stuck.json.id}`;
+        return Boolean(r[0]?.last_error);
+      },
+      5_000,
+      20,
+    );
     const d = await h.call("GET", `/v1/payments/${denied.json.id}`);
     const s = await h.call("GET", `/v1/payments/${stuck.json.id}`);
     expect(d.json).toMatchObject({ status: "DENIED", decline_code: "insufficient_funds" });
@@ -175,8 +185,13 @@ describe("GET /v1/payments", () => {
 });
 
 function waitForReplica(hh: Harness, id: string, status?: string): Promise<boolean> {
-  return eventually(`the replica to show ${id}${status ? ` as ${status}` : ""}`, async () => {
-    const rows = await hh.replica`SELECT status FROM payments WHERE id = ${id}`;
-    return rows.length > 0 && (!status || rows[0]!.status === status);
-  }, 5_000, 20);
+  return eventually(
+    `the replica to show ${id}${status ? ` as ${status}` : ""}`,
+    async () => {
+      const rows = await hh.replica`SELECT status FROM payments WHERE id = ${id}`;
+      return rows.length > 0 && (!status || rows[0]!.status === status);
+    },
+    5_000,
+    20,
+  );
 }

@@ -64,7 +64,7 @@ describe("development credentials", () => {
   test("a guessable operator key is refused", () => {
     const e = refusal({ OPS_API_KEY: "secret" });
     expect(e.message).toContain("OPS_API_KEY");
-    expect(e.message).not.toContain("secret\"");
+    expect(e.message).not.toContain('secret"');
   });
 
   test("the native stack runs its API instances in dev mode, and its env passes the check", () => {
@@ -116,7 +116,13 @@ describe("rate limits", () => {
       AUTH_FAILURE_BURST: "2",
       TRUSTED_PROXIES: "10.89.0.10, ::1",
     });
-    expect(c).toMatchObject({ merchantRatePerSecond: 5, merchantRateBurst: 7, authFailuresPerMinute: 3, authFailureBurst: 2, trustedProxies: ["10.89.0.10", "::1"] });
+    expect(c).toMatchObject({
+      merchantRatePerSecond: 5,
+      merchantRateBurst: 7,
+      authFailuresPerMinute: 3,
+      authFailureBurst: 2,
+      trustedProxies: ["10.89.0.10", "::1"],
+    });
     expect(refusal({ MERCHANT_RATE_LIMIT_PER_SECOND: "0" }).message).toContain("MERCHANT_RATE_LIMIT_PER_SECOND");
     expect(refusal({ TRUSTED_PROXIES: "caddy" }).message).toContain("TRUSTED_PROXIES");
   });

@@ -83,7 +83,8 @@ test("every security requirement names a scheme the document defines", () => {
   const schemes = Object.keys((doc as { components?: { securitySchemes?: Record<string, unknown> } }).components?.securitySchemes ?? {});
   const used = new Set<string>();
   for (const ops of Object.values(doc.paths)) {
-    for (const op of Object.values(ops) as { security?: Record<string, unknown>[] }[]) for (const req of op.security ?? []) for (const k of Object.keys(req)) used.add(k);
+    for (const op of Object.values(ops) as { security?: Record<string, unknown>[] }[])
+      for (const req of op.security ?? []) for (const k of Object.keys(req)) used.add(k);
   }
   expect([...used].filter((k) => !schemes.includes(k))).toEqual([]);
 });

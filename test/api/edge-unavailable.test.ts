@@ -10,7 +10,12 @@ import { buildApi } from "../../api/wiring.ts";
 import { createDb } from "../../shared/db/client.ts";
 
 const down = createDb({ url: "postgres://payments@127.0.0.1:1/payments", max: 1, connectTimeout: 2 });
-const api = buildApi({ primary: down, replica: down, logger: createLogger("silent"), config: { bodyLimitBytes: 16_384, createBatchMax: 64, dbPoolMax: 1, authCacheMs: 0 } });
+const api = buildApi({
+  primary: down,
+  replica: down,
+  logger: createLogger("silent"),
+  config: { bodyLimitBytes: 16_384, createBatchMax: 64, dbPoolMax: 1, authCacheMs: 0 },
+});
 afterAll(async () => {
   api.reads.stop();
   await down.end({ timeout: 1 });

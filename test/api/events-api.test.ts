@@ -41,7 +41,14 @@ describe("recordEvent", () => {
     });
     const [out] = await h.primary`SELECT topic, key, payload FROM outbox WHERE payload->>'eventId' = ${id}`;
     expect(out).toMatchObject({ topic: Topics.merchantEvents, key: pay });
-    expect(out!.payload).toMatchObject({ v: 1, eventId: id, merchantId: h.merchantA.merchantId, paymentId: pay, type: "payment.approved", event: JSON.parse(ev!.body) });
+    expect(out!.payload).toMatchObject({
+      v: 1,
+      eventId: id,
+      merchantId: h.merchantA.merchantId,
+      paymentId: pay,
+      type: "payment.approved",
+      event: JSON.parse(ev!.body),
+    });
   });
 
   test("ids are evt_ + a UUIDv7 and sort in the order they were made", async () => {
@@ -66,7 +73,13 @@ describe("recordEvent", () => {
 
   test("refuses what the catalogue does not know, before writing anything", async () => {
     const bad = (over: Record<string, unknown>) =>
-      recordEvent(h.primary, { merchantId: h.merchantA.merchantId, paymentId: paymentId(), type: "payment.approved", object: payment("pay_y"), ...over } as never);
+      recordEvent(h.primary, {
+        merchantId: h.merchantA.merchantId,
+        paymentId: paymentId(),
+        type: "payment.approved",
+        object: payment("pay_y"),
+        ...over,
+      } as never);
     await expect(bad({ type: "payment.exploded" })).rejects.toThrow(InvalidEventError);
     await expect(bad({ paymentId: "not-a-payment" })).rejects.toThrow(InvalidEventError);
     await expect(bad({ object: { status: "APPROVED" } })).rejects.toThrow(InvalidEventError);
@@ -92,13 +105,23 @@ describe("GET /v1/events", () => {
     expect(p2.json.data.map((e: { id: string }) => e.id)).toEqual(newest.slice(3));
     expect(p2.json.has_more).toBe(false);
     const denied = await h.call("GET", "/v1/events?type=payment.denied&limit=100", { key });
-    expect(denied.json.data.map((e: { id: string }) => e.id)).toEqual(made.filter((e) => e.type === "payment.denied").reverse().map((e) => e.id));
+    expect(denied.json.data.map((e: { id: string }) => e.id)).toEqual(
+      made
+        .filter((e) => e.type === "payment.denied")
+        .reverse()
+        .map((e) => e.id),
+    );
     const mine = await h.call("GET", "/v1/events?limit=100");
     expect(mine.json.data.map((e: { id: string }) => e.id)).not.toContain(made[0]!.id);
   });
 
   test("a bad query names its field", async () => {
-    for (const [q, param] of [["type=payment.exploded", "type"], ["limit=0", "limit"], ["starting_after=pay_1", "starting_after"], ["colour=red", "colour"]] as const) {
+    for (const [q, param] of [
+      ["type=payment.exploded", "type"],
+      ["limit=0", "limit"],
+      ["starting_after=pay_1", "starting_after"],
+      ["colour=red", "colour"],
+    ] as const) {
       const res = await h.call("GET", `/v1/events?${q}`);
       expect({ q, status: res.status, param: res.json.error?.param }).toEqual({ q, status: 400, param });
     }
@@ -117,7 +140,11 @@ describe("GET /v1/events/{id}", () => {
 
   test("another merchant's event, an unknown id and a malformed one are 404", async () => {
     const { id } = await record(h.merchantA.merchantId, "payment.approved");
-    for (const [path, key] of [[`/v1/events/${id}`, h.merchantB.apiKey], [`/v1/events/evt_${"0".repeat(32)}`, undefined], ["/v1/events/evt_x", undefined]] as const) {
+    for (const [path, key] of [
+      [`/v1/events/${id}`, h.merchantB.apiKey],
+      [`/v1/events/evt_${"0".repeat(32)}`, undefined],
+      ["/v1/events/evt_x", undefined],
+    ] as const) {
       const res = await h.call("GET", path, key ? { key } : {});
       expect({ path, status: res.status, code: res.json.error.code }).toEqual({ path, status: 404, code: "resource_missing" });
     }
@@ -155,7 +182,15 @@ describe("delivery log and resend", () => {
     expect(res.status).toBe(200);
     expect(res.json.data).toHaveLength(1);
     const d = res.json.data[0];
-    expect(d).toMatchObject({ object: "webhook_delivery", event: id, webhook_endpoint: ep, status: "delivered", attempt_count: 2, resends: 0, next_attempt_at: null });
+    expect(d).toMatchObject({
+      object: "webhook_delivery",
+      event: id,
+      webhook_endpoint: ep,
+      status: "delivered",
+      attempt_count: 2,
+      resends: 0,
+      next_attempt_at: null,
+    });
     expect(d.attempts).toEqual([
       { attempt: 1, attempted_at: expect.any(String), duration_ms: 41, status_code: 503, outcome: "failed", error: "HTTP 503" },
       { attempt: 2, attempted_at: expect.any(String), duration_ms: 12, status_code: 200, outcome: "delivered", error: null },
@@ -180,7 +215,9 @@ describe("delivery log and resend", () => {
     expect(again.map((x) => x.attempt)).toEqual(again.map(() => 1));
     for (const c of again) await s.settle(c, { outcome: "delivered", statusCode: 200, durationMs: 3 });
     const log = await h.call("GET", `/v1/events/${id}/deliveries`);
-    expect(log.json.data.find((x: { webhook_endpoint: string }) => x.webhook_endpoint === ep).attempts.map((a: { status_code: number }) => a.status_code)).toEqual([204, 200]);
+    expect(
+      log.json.data.find((x: { webhook_endpoint: string }) => x.webhook_endpoint === ep).attempts.map((a: { status_code: number }) => a.status_code),
+    ).toEqual([204, 200]);
   });
 
   test("resend to one named endpoint, even one that did not subscribe", async () => {

@@ -45,8 +45,7 @@ async function stored(ids: string[]) {
 }
 
 /** Occupies the committer's one slot so that what is submitted next is queued into one batch. */
-const occupy = (svc: ReturnType<ReturnType<typeof setup>["service"]>) =>
-  svc.create(command(`gc-first-${crypto.randomUUID()}`));
+const occupy = (svc: ReturnType<ReturnType<typeof setup>["service"]>) => svc.create(command(`gc-first-${crypto.randomUUID()}`));
 
 test("concurrent creates share transactions, and each caller gets its own payment", async () => {
   const { batches, service } = setup();
@@ -111,8 +110,14 @@ test("an integrity failure of one item (foreign key) fails that item alone", asy
   const blocker = occupy(svc);
   // A merchant that does not exist passes every check in the API process (auth would
   // never let it through); inside the transaction its foreign key fails the batch.
-  const good = svc.create(command(goodKey)).then((r) => r.status, () => "failed");
-  const bad = svc.create(command(`gc-bad-${crypto.randomUUID()}`, validBody(), "mer_does_not_exist")).then((r) => r.status, () => "failed");
+  const good = svc.create(command(goodKey)).then(
+    (r) => r.status,
+    () => "failed",
+  );
+  const bad = svc.create(command(`gc-bad-${crypto.randomUUID()}`, validBody(), "mer_does_not_exist")).then(
+    (r) => r.status,
+    () => "failed",
+  );
   await blocker;
   expect([await good, await bad]).toEqual([201, "failed"]);
 });

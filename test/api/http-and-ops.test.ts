@@ -49,15 +49,12 @@ describe("request bodies", () => {
     expect(res.status).toBe(413);
   });
 
-  test.each([["text/plain"], ["application/x-www-form-urlencoded"], ["application/jsonp"], [null]])(
-    "content type %p -> 415",
-    async (type) => {
-      const headers: Record<string, string> = type ? { "content-type": type } : {};
-      const res = await h.call("POST", "/v1/payments", { raw: JSON.stringify(validBody()), headers });
-      expect(res.status).toBe(415);
-      expect(res.json.error.code).toBe("unsupported_media_type");
-    },
-  );
+  test.each([["text/plain"], ["application/x-www-form-urlencoded"], ["application/jsonp"], [null]])("content type %p -> 415", async (type) => {
+    const headers: Record<string, string> = type ? { "content-type": type } : {};
+    const res = await h.call("POST", "/v1/payments", { raw: JSON.stringify(validBody()), headers });
+    expect(res.status).toBe(415);
+    expect(res.json.error.code).toBe("unsupported_media_type");
+  });
 
   test("application/json with charset is accepted", async () => {
     const res = await h.call("POST", "/v1/payments", {
@@ -103,7 +100,11 @@ describe("errors", () => {
     });
     const auth = { authorization: `Bearer ${h.merchantA.apiKey}` };
     for (const req of [
-      new Request("http://localhost/v1/payments", { method: "POST", headers: { ...json, ...auth, "idempotency-key": "k", "x-request-id": "req-500" }, body: JSON.stringify(validBody()) }),
+      new Request("http://localhost/v1/payments", {
+        method: "POST",
+        headers: { ...json, ...auth, "idempotency-key": "k", "x-request-id": "req-500" },
+        body: JSON.stringify(validBody()),
+      }),
       new Request("http://localhost/v1/payments/pay_0123456789abcdef0123456789abcdef", { headers: auth }),
     ]) {
       const res = await handle(req, "127.0.0.1");

@@ -77,7 +77,11 @@ describe("replay and mismatch", () => {
     const k = key();
     const b = validBody();
     await h.create(b, { idem: k });
-    const reordered = JSON.stringify({ metadata: b.metadata, customer: b.customer, amount: b.amount, currency: b.currency, payment_method: b.payment_method, description: b.description }, null, 2);
+    const reordered = JSON.stringify(
+      { metadata: b.metadata, customer: b.customer, amount: b.amount, currency: b.currency, payment_method: b.payment_method, description: b.description },
+      null,
+      2,
+    );
     const res = await h.call("POST", "/v1/payments", { raw: reordered, headers: { "content-type": "application/json", "idempotency-key": k } });
     expect(res.status).toBe(201);
     expect(res.headers.get("idempotent-replayed")).toBe("true");
@@ -131,12 +135,14 @@ describe("in flight", () => {
       const released = new Promise<void>((r) => (release = r));
       let locked!: () => void;
       const isLocked = new Promise<void>((r) => (locked = r));
-      const tx = holder.begin(async (sql) => {
-        await sql`SELECT pg_advisory_xact_lock(${lockId})`;
-        locked();
-        await released;
-        throw new Error("rollback");
-      }).catch(() => {});
+      const tx = holder
+        .begin(async (sql) => {
+          await sql`SELECT pg_advisory_xact_lock(${lockId})`;
+          locked();
+          await released;
+          throw new Error("rollback");
+        })
+        .catch(() => {});
       await isLocked;
       const busy = await h.create(validBody(), { idem: k });
       expect(busy.status).toBe(409);
@@ -175,10 +181,15 @@ describe("in flight", () => {
     child.kill("SIGKILL");
     await child.exited;
     // Postgres notices the dead client and rolls its transaction back.
-    const status = await eventually("the key no longer in use", async () => {
-      const s = (await h.create(validBody(), { idem: k })).status;
-      return s === 409 ? undefined : s;
-    }, 5_000, 100);
+    const status = await eventually(
+      "the key no longer in use",
+      async () => {
+        const s = (await h.create(validBody(), { idem: k })).status;
+        return s === 409 ? undefined : s;
+      },
+      5_000,
+      100,
+    );
     expect(status).toBe(201);
   });
 
@@ -216,13 +227,15 @@ describe("in flight", () => {
   test("50 concurrent same-key requests across 10 instances -> one payment, one outbox row", async () => {
     // Separate app instances share nothing in memory, so only Postgres can serialise them.
     const logger = createLogger("silent");
-    const apps = Array.from({ length: 10 }, (_, i) =>
-      buildApi({
-        primary: h.primary,
-        replica: h.replica,
-        logger,
-        config: { bodyLimitBytes: 16384, createBatchMax: i % 2 ? 1 : 64, dbPoolMax: 4, authCacheMs: 0 },
-      }).app,
+    const apps = Array.from(
+      { length: 10 },
+      (_, i) =>
+        buildApi({
+          primary: h.primary,
+          replica: h.replica,
+          logger,
+          config: { bodyLimitBytes: 16384, createBatchMax: i % 2 ? 1 : 64, dbPoolMax: 4, authCacheMs: 0 },
+        }).app,
     );
     for (let round = 0; round < 3; round++) {
       const { k, results } = await fifty(apps, h.merchantA.apiKey);

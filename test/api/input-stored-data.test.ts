@@ -16,10 +16,15 @@ afterAll(() => h.close());
 
 /** Reads until `done` holds for the answer (the replica may trail the update). */
 const until = <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean): Promise<T> =>
-  eventually(what, async () => {
-    const v = await read();
-    return done(v) ? v : undefined;
-  }, 10_000, 25);
+  eventually(
+    what,
+    async () => {
+      const v = await read();
+      return done(v) ? v : undefined;
+    },
+    10_000,
+    25,
+  );
 
 test("a payment stored under older, looser rules still reads back by id and in lists", async () => {
   const created = await h.create(validBody());

@@ -24,17 +24,23 @@ async function payment(state: State, o: { method?: "manual" | "automatic"; key?:
   const res = await h.create({ ...validBody(), capture_method: o.method ?? "manual" }, o.key ? { key: o.key } : {});
   expect(res.status).toBe(201);
   const id: string = res.json.id;
-  if (state === "APPROVED") await h.primary`UPDATE payments SET status = 'APPROVED', amount_captured = amount, decided_at = now(), updated_at = now() WHERE id = ${id}`;
-  else if (state === "DENIED") await h.primary`UPDATE payments SET status = 'DENIED', decline_code = 'card_declined', decided_at = now(), updated_at = now() WHERE id = ${id}`;
+  if (state === "APPROVED")
+    await h.primary`UPDATE payments SET status = 'APPROVED', amount_captured = amount, decided_at = now(), updated_at = now() WHERE id = ${id}`;
+  else if (state === "DENIED")
+    await h.primary`UPDATE payments SET status = 'DENIED', decline_code = 'card_declined', decided_at = now(), updated_at = now() WHERE id = ${id}`;
   else if (state !== "PENDING") await h.primary`UPDATE payments SET status = ${state}, decided_at = now(), updated_at = now() WHERE id = ${id}`;
   return id;
 }
 
-const capture = (id: string, body?: unknown, o: { idem?: string | null; key?: string } = {}) => h.call("POST", `/v1/payments/${id}/capture`, { ...(body === undefined ? {} : { body }), ...o });
-const cancel = (id: string, body?: unknown, o: { idem?: string | null; key?: string } = {}) => h.call("POST", `/v1/payments/${id}/cancel`, { ...(body === undefined ? {} : { body }), ...o });
+const capture = (id: string, body?: unknown, o: { idem?: string | null; key?: string } = {}) =>
+  h.call("POST", `/v1/payments/${id}/capture`, { ...(body === undefined ? {} : { body }), ...o });
+const cancel = (id: string, body?: unknown, o: { idem?: string | null; key?: string } = {}) =>
+  h.call("POST", `/v1/payments/${id}/cancel`, { ...(body === undefined ? {} : { body }), ...o });
 
 const commandRows = (id: string) =>
-  h.primary<{ id: string; kind: string; amount: number | null; state: string }[]>`SELECT id, kind, amount, state FROM payment_commands WHERE payment_id = ${id} ORDER BY created_at`.then((rows) => [...rows]);
+  h.primary<
+    { id: string; kind: string; amount: number | null; state: string }[]
+  >`SELECT id, kind, amount, state FROM payment_commands WHERE payment_id = ${id} ORDER BY created_at`.then((rows) => [...rows]);
 const commandRecords = async (id: string) => {
   const rows = await h.primary<{ payload: unknown; headers: Record<string, string> }[]>`
     SELECT payload, headers FROM outbox WHERE key = ${id} AND topic = ${Topics.paymentsCommands} ORDER BY id`;
@@ -47,22 +53,38 @@ describe("capture", () => {
     const res = await capture(id, undefined, { idem: "cap-1" });
     expect(res.status).toBe(202);
     const [cmd] = await commandRows(id);
-    expect(res.json).toMatchObject({ id, status: "AUTHORIZED", amount_capturable: 0, amount_captured: 0, pending_command: { id: cmd!.id, kind: "capture", amount: 1999 } });
+    expect(res.json).toMatchObject({
+      id,
+      status: "AUTHORIZED",
+      amount_capturable: 0,
+      amount_captured: 0,
+      pending_command: { id: cmd!.id, kind: "capture", amount: 1999 },
+    });
     expect(await commandRows(id)).toEqual([{ id: cmd!.id, kind: "capture", amount: 1999, state: "pending" }]);
     const records = await commandRecords(id);
     expect(records.length).toBe(1);
     expect(records[0]!.command).toMatchObject({ v: 1, commandId: cmd!.id, kind: "capture", paymentId: id, merchantId: h.merchantA.merchantId, amount: 1999 });
     expect(records[0]!.headers["x-correlation-id"]).toBe(res.headers.get("x-request-id")!);
     // GET shows the same (the replica may trail; a read by id then asks the primary only on a miss).
-    await eventually("GET to show the pending capture", async () => (await h.call("GET", `/v1/payments/${id}`)).json.pending_command?.id === cmd!.id, 5_000, 20);
+    await eventually(
+      "GET to show the pending capture",
+      async () => (await h.call("GET", `/v1/payments/${id}`)).json.pending_command?.id === cmd!.id,
+      5_000,
+      20,
+    );
   });
 
   test("before it is captured the payment shows what may be captured", async () => {
     const id = await payment("AUTHORIZED");
-    await eventually("GET to show AUTHORIZED", async () => {
-      const p = (await h.call("GET", `/v1/payments/${id}`)).json;
-      return p.status === "AUTHORIZED" && p.amount_capturable === 1999 && p.amount_captured === 0 && p.pending_command === null;
-    }, 5_000, 20);
+    await eventually(
+      "GET to show AUTHORIZED",
+      async () => {
+        const p = (await h.call("GET", `/v1/payments/${id}`)).json;
+        return p.status === "AUTHORIZED" && p.amount_capturable === 1999 && p.amount_captured === 0 && p.pending_command === null;
+      },
+      5_000,
+      20,
+    );
   });
 
   test("a partial capture asks for that amount; the record carries it", async () => {
@@ -121,7 +143,10 @@ describe("capture", () => {
     const id = await payment(state, { method });
     for (const send of [capture, cancel]) {
       const res = await send(id);
-      expect({ status: res.status, error: res.json.error }).toEqual({ status: 409, error: { type: "invalid_request_error", code, message: expect.any(String) } });
+      expect({ status: res.status, error: res.json.error }).toEqual({
+        status: 409,
+        error: { type: "invalid_request_error", code, message: expect.any(String) },
+      });
     }
     expect(await commandRows(id)).toEqual([]);
     expect(await commandRecords(id)).toEqual([]);
@@ -184,7 +209,9 @@ describe("cancel", () => {
     expect(cmd).toMatchObject({ kind: "cancel", amount: null, state: "pending" });
     expect(res.json).toMatchObject({ status: "AUTHORIZED", amount_capturable: 0, pending_command: { id: cmd!.id, kind: "cancel", amount: null } });
     const records = await commandRecords(id);
-    expect(records.map((r) => r.command)).toEqual([{ v: 1, commandId: cmd!.id, kind: "cancel", paymentId: id, merchantId: h.merchantA.merchantId, requestedAt: expect.any(String) }]);
+    expect(records.map((r) => r.command)).toEqual([
+      { v: 1, commandId: cmd!.id, kind: "cancel", paymentId: id, merchantId: h.merchantA.merchantId, requestedAt: expect.any(String) },
+    ]);
     // Then a capture is refused: the cancel is in flight.
     expect((await capture(id)).json.error.code).toBe("command_in_progress");
   });
@@ -221,7 +248,12 @@ describe("idempotency", () => {
     const other = await payment("AUTHORIZED");
     const k = `cap-${crypto.randomUUID()}`;
     expect((await capture(id, { amount: 1000 }, { idem: k })).status).toBe(202);
-    for (const res of [await capture(id, { amount: 999 }, { idem: k }), await capture(other, { amount: 1000 }, { idem: k }), await cancel(id, {}, { idem: k }), await h.create(validBody(), { idem: k })]) {
+    for (const res of [
+      await capture(id, { amount: 999 }, { idem: k }),
+      await capture(other, { amount: 1000 }, { idem: k }),
+      await cancel(id, {}, { idem: k }),
+      await h.create(validBody(), { idem: k }),
+    ]) {
       expect(res.status).toBe(422);
       expect(res.json.error).toMatchObject({ type: "idempotency_error", code: "idempotency_key_reused" });
     }
@@ -238,10 +270,15 @@ describe("idempotency", () => {
       await conn`BEGIN`;
       await conn`SELECT 1 FROM payments WHERE id = ${id} FOR UPDATE`;
       const first = capture(id, undefined, { idem: k });
-      await eventually("the first capture to wait on the row lock", async () => {
-        const rows = await h.primary`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-        return rows.length > 0;
-      }, 5_000, 10);
+      await eventually(
+        "the first capture to wait on the row lock",
+        async () => {
+          const rows = await h.primary`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+          return rows.length > 0;
+        },
+        5_000,
+        10,
+      );
       const second = await capture(id, undefined, { idem: k });
       expect(second.status).toBe(409);
       expect(second.json.error.code).toBe("idempotency_key_in_use");

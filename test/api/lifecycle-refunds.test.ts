@@ -60,7 +60,16 @@ describe("create", () => {
     const [cmd] = await h.primary`SELECT id, kind, amount, refund_id, state FROM payment_commands WHERE payment_id = ${id}`;
     expect(cmd).toMatchObject({ kind: "refund", amount: 500, refund_id: res.json.id, state: "pending" });
     expect(await refundRecords(id)).toEqual([
-      { v: 1, commandId: cmd!.id, kind: "refund", paymentId: id, merchantId: h.merchantA.merchantId, amount: 500, refundId: res.json.id, requestedAt: expect.any(String) },
+      {
+        v: 1,
+        commandId: cmd!.id,
+        kind: "refund",
+        paymentId: id,
+        merchantId: h.merchantA.merchantId,
+        amount: 500,
+        refundId: res.json.id,
+        requestedAt: expect.any(String),
+      },
     ]);
   });
 
@@ -120,7 +129,10 @@ describe("create", () => {
     const id: string = res.json.id;
     if (state !== "PENDING") await h.primary`UPDATE payments SET status = ${state}, decided_at = now(), updated_at = now() WHERE id = ${id}`;
     const r = await refund({ payment_id: id, amount: 1 });
-    expect({ status: r.status, error: r.json.error }).toEqual({ status: 409, error: { type: "invalid_request_error", code, message: expect.any(String), param: "payment_id" } });
+    expect({ status: r.status, error: r.json.error }).toEqual({
+      status: 409,
+      error: { type: "invalid_request_error", code, message: expect.any(String), param: "payment_id" },
+    });
     expect((await h.primary`SELECT 1 FROM refunds WHERE payment_id = ${id}`).length).toBe(0);
     expect(await refundRecords(id)).toEqual([]);
   });
@@ -220,7 +232,12 @@ describe("reads", () => {
     const id = await approved(1999);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await refund({ payment_id: id, amount: 10 + i })).json.id);
-    await eventually("the replica to have the refunds", async () => (await h.replica`SELECT count(*)::int AS n FROM refunds WHERE payment_id = ${id}`)[0]!.n === 5, 5_000, 20);
+    await eventually(
+      "the replica to have the refunds",
+      async () => (await h.replica`SELECT count(*)::int AS n FROM refunds WHERE payment_id = ${id}`)[0]!.n === 5,
+      5_000,
+      20,
+    );
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 5; page++) {
@@ -235,7 +252,13 @@ describe("reads", () => {
     // All of the merchant's refunds, this payment's among them.
     const all = await h.call("GET", "/v1/refunds?limit=100");
     expect(all.json.data.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(ids));
-    for (const [q, param] of [["limit=0", "limit"], ["limit=101", "limit"], ["payment_id=pay_zz", "payment_id"], ["starting_after=pay_0123456789abcdef0123456789abcdef", "starting_after"], ["status=pending", "status"]]) {
+    for (const [q, param] of [
+      ["limit=0", "limit"],
+      ["limit=101", "limit"],
+      ["payment_id=pay_zz", "payment_id"],
+      ["starting_after=pay_0123456789abcdef0123456789abcdef", "starting_after"],
+      ["status=pending", "status"],
+    ]) {
       const res = await h.call("GET", `/v1/refunds?${q}`);
       expect({ q, status: res.status, param: res.json.error?.param }).toEqual({ q, status: 400, param });
     }
@@ -248,10 +271,15 @@ describe("reads", () => {
     // As the command worker would settle the first one.
     await h.primary`UPDATE refunds SET status = 'succeeded', decided_at = now(), updated_at = now() WHERE id = ${a.json.id}`;
     await h.primary`UPDATE payments SET amount_refunded = 100, updated_at = now() WHERE id = ${id}`;
-    const p = await eventually("GET to show the settled refund", async () => {
-      const r = await h.call("GET", `/v1/payments/${id}`);
-      return r.json.amount_refunded === 100 ? r.json : undefined;
-    }, 5_000, 20);
+    const p = await eventually(
+      "GET to show the settled refund",
+      async () => {
+        const r = await h.call("GET", `/v1/payments/${id}`);
+        return r.json.amount_refunded === 100 ? r.json : undefined;
+      },
+      5_000,
+      20,
+    );
     expect(p).toMatchObject({ status: "APPROVED", amount_captured: 1999, amount_refunded: 100, amount_capturable: 0, pending_command: null });
     expect(p.refunds.map((r: { id: string; status: string; amount: number }) => [r.id, r.status, r.amount])).toEqual([
       [b.json.id, "pending", 200],

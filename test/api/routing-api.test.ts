@@ -17,7 +17,13 @@ afterAll(() => h.close());
 
 const rules = [
   { conditions: { currencies: ["EUR", "GBP"], amount_min: 1, amount_max: 50_000, payment_method_types: ["card"] }, connectors: ["adyen", "stripe"] },
-  { conditions: { currencies: ["USD"] }, split: [{ connector: "stripe", percent: 70 }, { connector: "adyen", percent: 30 }] },
+  {
+    conditions: { currencies: ["USD"] },
+    split: [
+      { connector: "stripe", percent: 70 },
+      { connector: "adyen", percent: 30 },
+    ],
+  },
   { connectors: ["stripe"] },
 ];
 const put = (body: unknown, key?: string) => h.call("PUT", "/v1/routing", { body, ...(key ? { key } : {}) });
@@ -36,7 +42,9 @@ describe("read and replace", () => {
     const got = await h.call("GET", "/v1/routing");
     expect(got.json).toEqual({ object: "routing", rules, failover_soft_declines: true });
     // Shown in the schema's key order, as written (jsonb keeps none).
-    expect(got.text).toContain('{"conditions":{"currencies":["EUR","GBP"],"amount_min":1,"amount_max":50000,"payment_method_types":["card"]},"connectors":["adyen","stripe"]}');
+    expect(got.text).toContain(
+      '{"conditions":{"currencies":["EUR","GBP"],"amount_min":1,"amount_max":50000,"payment_method_types":["card"]},"connectors":["adyen","stripe"]}',
+    );
     expect(got.text).toContain('"split":[{"connector":"stripe","percent":70},{"connector":"adyen","percent":30}]');
     expect(await loadRouting(h.primary, h.merchantA.merchantId)).toEqual({ rules, failoverSoftDeclines: true } as never);
 
@@ -72,8 +80,38 @@ describe("read and replace", () => {
 
 describe("invalid routing is a 400 naming the field, and stores nothing", () => {
   const cases: [string, unknown, string, string?][] = [
-    ["percents not summing to 100", { rules: [rules[0], rules[2], { split: [{ connector: "stripe", percent: 60 }, { connector: "adyen", percent: 30 }] }] }, "rules.2.split", "percents must sum to 100"],
-    ["a split naming a connector twice", { rules: [{ split: [{ connector: "stripe", percent: 50 }, { connector: "stripe", percent: 50 }] }] }, "rules.0.split", "connectors must be distinct"],
+    [
+      "percents not summing to 100",
+      {
+        rules: [
+          rules[0],
+          rules[2],
+          {
+            split: [
+              { connector: "stripe", percent: 60 },
+              { connector: "adyen", percent: 30 },
+            ],
+          },
+        ],
+      },
+      "rules.2.split",
+      "percents must sum to 100",
+    ],
+    [
+      "a split naming a connector twice",
+      {
+        rules: [
+          {
+            split: [
+              { connector: "stripe", percent: 50 },
+              { connector: "stripe", percent: 50 },
+            ],
+          },
+        ],
+      },
+      "rules.0.split",
+      "connectors must be distinct",
+    ],
     ["an unknown connector", { rules: [{ connectors: ["stripe", "paypal"] }] }, "rules.0.connectors.1", "must be one of stripe, adyen"],
     ["an unknown connector in a split", { rules: [{ split: [{ connector: "worldpay", percent: 100 }] }] }, "rules.0.split.0.connector"],
     ["both connectors and split", { rules: [{ connectors: ["stripe"], split: [{ connector: "stripe", percent: 100 }] }] }, "rules.0"],
@@ -84,8 +122,25 @@ describe("invalid routing is a 400 naming the field, and stores nothing", () => 
     ["an unsupported currency", { rules: [{ conditions: { currencies: ["XXX"] }, connectors: ["stripe"] }] }, "rules.0.conditions.currencies.0"],
     ["amount_min above amount_max", { rules: [{ conditions: { amount_min: 500, amount_max: 100 }, connectors: ["stripe"] }] }, "rules.0.conditions.amount_min"],
     ["a fractional amount", { rules: [{ conditions: { amount_max: 10.5 }, connectors: ["stripe"] }] }, "rules.0.conditions.amount_max"],
-    ["a fractional percent", { rules: [{ split: [{ connector: "stripe", percent: 70.5 }, { connector: "adyen", percent: 29.5 }] }] }, "rules.0.split.0.percent"],
-    ["an unknown payment method type", { rules: [{ conditions: { payment_method_types: ["sepa_debit"] }, connectors: ["stripe"] }] }, "rules.0.conditions.payment_method_types.0"],
+    [
+      "a fractional percent",
+      {
+        rules: [
+          {
+            split: [
+              { connector: "stripe", percent: 70.5 },
+              { connector: "adyen", percent: 29.5 },
+            ],
+          },
+        ],
+      },
+      "rules.0.split.0.percent",
+    ],
+    [
+      "an unknown payment method type",
+      { rules: [{ conditions: { payment_method_types: ["sepa_debit"] }, connectors: ["stripe"] }] },
+      "rules.0.conditions.payment_method_types.0",
+    ],
     ["an unknown field in a rule", { rules: [{ connectors: ["stripe"], priority: 1 }] }, "rules.0.priority"],
     ["an unknown condition", { rules: [{ conditions: { country: "DE" }, connectors: ["stripe"] }] }, "rules.0.conditions.country"],
     ["more than 20 rules", { rules: Array.from({ length: 21 }, () => ({ connectors: ["stripe"] })) }, "rules"],
@@ -111,7 +166,10 @@ describe("invalid routing is a 400 naming the field, and stores nothing", () => 
     expect((await put({ rules: [] })).json.error).toMatchObject({ code: "parameter_missing", param: "failover_soft_declines" });
     expect((await put({ failover_soft_declines: true })).json.error).toMatchObject({ code: "parameter_missing", param: "rules" });
     expect((await put({ rules: [], failover_soft_declines: "yes" })).json.error).toMatchObject({ param: "failover_soft_declines" });
-    expect((await put({ rules: [], failover_soft_declines: true, default: "adyen" })).json.error).toMatchObject({ code: "parameter_unknown", param: "default" });
+    expect((await put({ rules: [], failover_soft_declines: true, default: "adyen" })).json.error).toMatchObject({
+      code: "parameter_unknown",
+      param: "default",
+    });
     expect((await put({ object: "list", rules: [], failover_soft_declines: true })).json.error).toMatchObject({ param: "object" });
   });
 
@@ -144,7 +202,18 @@ test("the OpenAPI document shows the rule's schema and the operations' errors", 
   expect(Object.keys(ops).sort()).toEqual(["get", "put"]);
   for (const status of ["400", "401", "413", "415", "429"]) expect(ops.put.responses[status]).toBeDefined();
   const text = JSON.stringify(ops.put.requestBody);
-  for (const word of ["connectors", "split", "percent", "currencies", "amount_min", "amount_max", "payment_method_types", "failover_soft_declines", "adyen", "stripe"]) {
+  for (const word of [
+    "connectors",
+    "split",
+    "percent",
+    "currencies",
+    "amount_min",
+    "amount_max",
+    "payment_method_types",
+    "failover_soft_declines",
+    "adyen",
+    "stripe",
+  ]) {
     expect(text).toContain(word);
   }
 });

@@ -20,7 +20,12 @@ afterAll(() => h.close());
 
 const rules = [
   { conditions: { currencies: ["EUR"], amount_max: 100_000 }, connectors: ["adyen", "stripe"] },
-  { split: [{ connector: "stripe", percent: 70 }, { connector: "adyen", percent: 30 }] },
+  {
+    split: [
+      { connector: "stripe", percent: 70 },
+      { connector: "adyen", percent: 30 },
+    ],
+  },
 ];
 
 function file(name: string, content: unknown): string {
@@ -81,12 +86,51 @@ describe("refusals change nothing", () => {
     ["a bad --soft-declines", () => ["set", "--merchant", h.merchantA.merchantId, "--file", file("x.json", []), "--soft-declines", "yes"], 2, "on or off"],
     ["a missing file", () => ["set", "--merchant", h.merchantA.merchantId, "--file", join(dir, "nope.json")], 2, "cannot read"],
     ["a file that is not JSON", () => ["set", "--merchant", h.merchantA.merchantId, "--file", file("bad.json", "{rules:")], 2, "not valid JSON"],
-    ["percents not summing to 100", () => ["set", "--merchant", h.merchantA.merchantId, "--file", file("sum.json", [rules[0], { split: [{ connector: "stripe", percent: 50 }, { connector: "adyen", percent: 20 }] }])], 2, "rules.1.split: percents must sum to 100"],
-    ["an unknown connector", () => ["set", "--merchant", h.merchantA.merchantId, "--file", file("conn.json", [{ connectors: ["paypal"] }])], 2, "rules.0.connectors.0: must be one of stripe, adyen"],
-    ["an unknown field in the document", () => ["set", "--merchant", h.merchantA.merchantId, "--file", file("doc.json", { rules: [], extra: 1 })], 2, "unknown field"],
-    ["a non-boolean option in the file", () => ["set", "--merchant", h.merchantA.merchantId, "--file", file("flag.json", { rules: [], failover_soft_declines: "on" })], 2, "failover_soft_declines"],
+    [
+      "percents not summing to 100",
+      () => [
+        "set",
+        "--merchant",
+        h.merchantA.merchantId,
+        "--file",
+        file("sum.json", [
+          rules[0],
+          {
+            split: [
+              { connector: "stripe", percent: 50 },
+              { connector: "adyen", percent: 20 },
+            ],
+          },
+        ]),
+      ],
+      2,
+      "rules.1.split: percents must sum to 100",
+    ],
+    [
+      "an unknown connector",
+      () => ["set", "--merchant", h.merchantA.merchantId, "--file", file("conn.json", [{ connectors: ["paypal"] }])],
+      2,
+      "rules.0.connectors.0: must be one of stripe, adyen",
+    ],
+    [
+      "an unknown field in the document",
+      () => ["set", "--merchant", h.merchantA.merchantId, "--file", file("doc.json", { rules: [], extra: 1 })],
+      2,
+      "unknown field",
+    ],
+    [
+      "a non-boolean option in the file",
+      () => ["set", "--merchant", h.merchantA.merchantId, "--file", file("flag.json", { rules: [], failover_soft_declines: "on" })],
+      2,
+      "failover_soft_declines",
+    ],
     ["an unknown merchant (show)", () => ["show", "--merchant", "mer_doesnotexist"], 1, "no such merchant"],
-    ["an unknown merchant (set)", () => ["set", "--merchant", "mer_doesnotexist", "--file", file("ok.json", rules), "--soft-declines", "off"], 1, "no such merchant"],
+    [
+      "an unknown merchant (set)",
+      () => ["set", "--merchant", "mer_doesnotexist", "--file", file("ok.json", rules), "--soft-declines", "off"],
+      1,
+      "no such merchant",
+    ],
   ];
   for (const [name, argv, code, says] of cases) {
     test(name, async () => {
@@ -109,6 +153,10 @@ test("the package script runs the CLI", async () => {
   const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   expect(code).toBe(0);
   expect(JSON.parse(stdout)).toEqual(await routingOf(h.merchantA.apiKey));
-  const usage = Bun.spawn(["bun", "run", "--silent", "routing"], { env: { ...process.env, DATABASE_URL: testDatabaseUrls.primary }, stderr: "pipe", stdout: "pipe" });
+  const usage = Bun.spawn(["bun", "run", "--silent", "routing"], {
+    env: { ...process.env, DATABASE_URL: testDatabaseUrls.primary },
+    stderr: "pipe",
+    stdout: "pipe",
+  });
   expect(await usage.exited).toBe(2);
 });

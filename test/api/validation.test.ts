@@ -11,8 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const countPayments = async () =>
-  Number((await h.primary`SELECT count(*)::int AS n FROM payments WHERE merchant_id = ${h.merchantA.merchantId}`)[0]!.n);
+const countPayments = async () => Number((await h.primary`SELECT count(*)::int AS n FROM payments WHERE merchant_id = ${h.merchantA.merchantId}`)[0]!.n);
 
 function withField(path: string, value: unknown): Record<string, unknown> {
   const body: any = validBody();

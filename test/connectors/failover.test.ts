@@ -12,7 +12,12 @@ import { chargesAt, circuitsClosed, finalStatuses, merchantRouted, pay, paymentO
 
 let m: Merchant;
 const audit = (paymentId: string) =>
-  mongo.db().collection<{ gateway: string; routing?: string; operation: string; outcome: string }>("gateway_attempts").find({ paymentId }).sort({ startedAt: 1 }).toArray();
+  mongo
+    .db()
+    .collection<{ gateway: string; routing?: string; operation: string; outcome: string }>("gateway_attempts")
+    .find({ paymentId })
+    .sort({ startedAt: 1 })
+    .toArray();
 
 afterAll(async () => {
   await simAdmin("stripe", "faults", { method: "DELETE" });
@@ -22,11 +27,28 @@ describe("failover", () => {
   test("Stripe down (its port closed): payments succeed on Adyen, and the payment and its audit say why", async () => {
     m = await merchantRouted("Failover", [{ connectors: ["stripe", "adyen"] }]);
     await simAdmin("stripe", "faults", { body: { outage: { mode: "refuse", durationMs: 15_000 } } });
-    await eventually("Stripe's port closed", () => fetch(`${SIMS.stripe}/health`).then(() => false, () => true), 5_000, 20);
+    await eventually(
+      "Stripe's port closed",
+      () =>
+        fetch(`${SIMS.stripe}/health`).then(
+          () => false,
+          () => true,
+        ),
+      5_000,
+      20,
+    );
     const ids = (await Promise.all(Array.from({ length: 8 }, () => pay(m)))).map((p) => p.id);
     const final = await finalStatuses(ids, 60_000);
     for (const id of ids) expect(final.get(id)).toEqual({ status: "APPROVED", connector: "adyen" });
-    await eventually("Stripe back", () => fetch(`${SIMS.stripe}/health`).then((r) => r.ok, () => false), 30_000);
+    await eventually(
+      "Stripe back",
+      () =>
+        fetch(`${SIMS.stripe}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      30_000,
+    );
     for (const id of ids) {
       expect(await chargesAt("adyen", id)).toBe(1);
       const p = await paymentOf(m, id);
@@ -41,10 +63,14 @@ describe("failover", () => {
       } else {
         expect(p.attempts).toEqual([expect.objectContaining({ connector: "adyen", reason: "fallback" })]);
       }
-      const docs = await eventually("the audit documents", async () => {
-        const d = await audit(id);
-        return d.some((x) => x.gateway === "adyen") && d;
-      }, 10_000);
+      const docs = await eventually(
+        "the audit documents",
+        async () => {
+          const d = await audit(id);
+          return d.some((x) => x.gateway === "adyen") && d;
+        },
+        10_000,
+      );
       expect(docs.filter((d) => d.gateway === "adyen").map((d) => [d.routing, d.outcome])).toEqual([[last.reason, "approved"]]);
       for (const d of docs.filter((x) => x.gateway === "stripe")) expect(d.outcome).toBe("retry");
     }
@@ -62,7 +88,9 @@ describe("failover", () => {
     // Each fault after Stripe charged, once per payment, for a merchant of its own.
     const faults = ["500", "reset", "503"] as const;
     const merchants = await Promise.all(faults.map((kind) => merchantRouted(`Ambiguous ${kind}`, [{ connectors: ["stripe", "adyen"] }])));
-    await simAdmin("stripe", "faults", { body: { rules: merchants.map((mm, i) => ({ match: { merchant_id: mm.merchantId }, kind: faults[i], phase: "after", times: 1 })) } });
+    await simAdmin("stripe", "faults", {
+      body: { rules: merchants.map((mm, i) => ({ match: { merchant_id: mm.merchantId }, kind: faults[i], phase: "after", times: 1 })) },
+    });
     const ids = (await Promise.all(merchants.flatMap((mm) => [pay(mm, { amount: 3100 }), pay(mm, { amount: 3200 })]))).map((p) => p.id);
     const final = await finalStatuses(ids, 120_000);
     let resolvedAtStripe = 0;

@@ -26,12 +26,18 @@ describe("gateway webhooks", () => {
     const m = await merchantRouted("Webhook only", [{ connectors: ["adyen"] }]);
     const p = await pay(m, { payment_method: "pm_card_processing" });
     // Adyen says Received, and its replay says Received again: the worker cannot decide it.
-    await eventually("the worker to have asked Adyen", async () => (await db`SELECT 1 FROM payments WHERE id = ${p.id} AND last_error IS NOT NULL`).length === 1, 30_000);
+    await eventually(
+      "the worker to have asked Adyen",
+      async () => (await db`SELECT 1 FROM payments WHERE id = ${p.id} AND last_error IS NOT NULL`).length === 1,
+      30_000,
+    );
     expect((await paymentOf(m, p.id)).status).toBe("PENDING");
     await simAdmin("adyen", "clock", { body: { advanceMs: HOUR_MS } });
     const final = await finalStatuses([p.id], 30_000);
     expect(final.get(p.id)).toEqual({ status: "APPROVED", connector: "adyen" });
-    const [hook] = await db<{ outcome: string; type: string }[]>`SELECT outcome, type FROM gateway_webhook_events WHERE payment_id = ${p.id} AND type = 'AUTHORISATION'`;
+    const [hook] = await db<
+      { outcome: string; type: string }[]
+    >`SELECT outcome, type FROM gateway_webhook_events WHERE payment_id = ${p.id} AND type = 'AUTHORISATION'`;
     expect(hook).toEqual({ outcome: "settled", type: "AUTHORISATION" });
     expect(await chargesAt("adyen", p.id)).toBe(1);
   }, 90_000);
@@ -39,15 +45,26 @@ describe("gateway webhooks", () => {
   test("webhooks racing the workers' answers, each delivered twice: one result, one email, one merchant event per payment", async () => {
     await circuitsClosed();
     await Promise.all([restoreWebhooks("stripe", { duplicate: true }), restoreWebhooks("adyen", { duplicate: true })]);
-    const m = await merchantRouted("Webhook race", [{ split: [{ connector: "stripe", percent: 50 }, { connector: "adyen", percent: 50 }] }]);
+    const m = await merchantRouted("Webhook race", [
+      {
+        split: [
+          { connector: "stripe", percent: 50 },
+          { connector: "adyen", percent: 50 },
+        ],
+      },
+    ]);
     const run = `race-${crypto.randomUUID().slice(0, 8)}`;
-    const created = await Promise.all(Array.from({ length: 30 }, (_, i) => pay(m, { customer: { email: `${run}-${i}@example.test` }, capture_method: i % 3 === 0 ? "manual" : "automatic" })));
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => pay(m, { customer: { email: `${run}-${i}@example.test` }, capture_method: i % 3 === 0 ? "manual" : "automatic" })),
+    );
     const ids = created.map((p) => p.id);
     const final = await finalStatuses(ids, 60_000);
     expect(new Set([...final.values()].map((f) => f.connector))).toEqual(new Set(["stripe", "adyen"]));
     // Every webhook (two copies each) has been handled once the simulators have delivered them.
     await Promise.all([simAdmin("stripe", "webhooks/flush", { body: {} }), simAdmin("adyen", "webhooks/flush", { body: {} })]);
-    const seen = await db<{ payment_id: string; n: number }[]>`SELECT payment_id, count(*)::int AS n FROM gateway_webhook_events WHERE payment_id = ANY(${ids}) GROUP BY payment_id`;
+    const seen = await db<
+      { payment_id: string; n: number }[]
+    >`SELECT payment_id, count(*)::int AS n FROM gateway_webhook_events WHERE payment_id = ANY(${ids}) GROUP BY payment_id`;
     expect(seen.length).toBe(ids.length);
     const results = await db<{ key: string; n: number }[]>`
       SELECT key, count(*)::int AS n FROM outbox WHERE topic = ${Topics.paymentsResults} AND key = ANY(${ids}) AND payload->>'kind' = 'decided' GROUP BY key`;
@@ -57,10 +74,14 @@ describe("gateway webhooks", () => {
     expect(events.map((e) => [e.payment_id, e.n]).sort()).toEqual(ids.map((id) => [id, 1]).sort());
     // Automatic payments mail the customer once (held ones mail at capture).
     const automatic = created.filter((_, i) => i % 3 !== 0);
-    const mails = await eventually("the customer emails", async () => {
-      const found = await mail.search(`to:"${run}-"`);
-      return found.length >= automatic.length && found;
-    }, 60_000);
+    const mails = await eventually(
+      "the customer emails",
+      async () => {
+        const found = await mail.search(`to:"${run}-"`);
+        return found.length >= automatic.length && found;
+      },
+      60_000,
+    );
     expect(mails.length).toBe(automatic.length);
   }, 120_000);
 
@@ -69,13 +90,36 @@ describe("gateway webhooks", () => {
     // A payment Stripe keeps processing (for an hour of its clock): only a webhook could decide it now.
     const p = await pay(m, { payment_method: "pm_card_processing" });
     const event = JSON.stringify({
-      id: `evt_forged${crypto.randomUUID().replaceAll("-", "")}`, object: "event", type: "payment_intent.succeeded", api_version: "2026-10-28.endive", created: 1,
-      data: { object: { id: "pi_forged", object: "payment_intent", status: "succeeded", amount: 2500, amount_received: 2500, currency: "eur", metadata: { payment_id: p.id }, last_payment_error: null } },
+      id: `evt_forged${crypto.randomUUID().replaceAll("-", "")}`,
+      object: "event",
+      type: "payment_intent.succeeded",
+      api_version: "2026-10-28.endive",
+      created: 1,
+      data: {
+        object: {
+          id: "pi_forged",
+          object: "payment_intent",
+          status: "succeeded",
+          amount: 2500,
+          amount_received: 2500,
+          currency: "eur",
+          metadata: { payment_id: p.id },
+          last_payment_error: null,
+        },
+      },
     });
     const now = Math.floor(Date.now() / 1000);
     const post = (signature: string | null) =>
-      publicFetch("/webhooks/stripe", { method: "POST", headers: { "content-type": "application/json", ...(signature ? { "stripe-signature": signature } : {}) }, body: event });
-    for (const signature of [null, stripeSignature(event, "whsec_notthesecret0123456789", now), stripeSignature(event, LOCAL_WEBHOOK_SECRETS.stripe, now - 3600)]) {
+      publicFetch("/webhooks/stripe", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(signature ? { "stripe-signature": signature } : {}) },
+        body: event,
+      });
+    for (const signature of [
+      null,
+      stripeSignature(event, "whsec_notthesecret0123456789", now),
+      stripeSignature(event, LOCAL_WEBHOOK_SECRETS.stripe, now - 3600),
+    ]) {
       const res = await post(signature);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("webhook_rejected");

@@ -24,11 +24,18 @@ describe("reconciliation", () => {
   test("a charge at Stripe with no payment here is missing_locally, in the report, the JSON and the CSV", async () => {
     const ghost = `pay_${crypto.randomUUID().replaceAll("-", "")}`;
     const pi = await stripe.paymentIntents.create({
-      amount: 777, currency: "eur", payment_method: "pm_card_visa", confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: "never" }, metadata: { payment_id: ghost },
+      amount: 777,
+      currency: "eur",
+      payment_method: "pm_card_visa",
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+      metadata: { payment_id: ghost },
     });
     const day = await gatewayDay();
     const report = await reconcile(db as never, sources(), day);
-    expect(report.mismatches.filter((m) => m.payment_id === ghost)).toEqual([expect.objectContaining({ kind: "missing_locally", connector: "stripe", gateway_ref: pi.id })]);
+    expect(report.mismatches.filter((m) => m.payment_id === ghost)).toEqual([
+      expect.objectContaining({ kind: "missing_locally", connector: "stripe", gateway_ref: pi.id }),
+    ]);
 
     const headers = { authorization: `Bearer ${DEV_OPS_KEY}` };
     const json = await publicFetch(`/ops/reconciliation?date=${day}`, { headers });
@@ -43,12 +50,27 @@ describe("reconciliation", () => {
   }, 120_000);
 
   test("payments the platform charged, held and refunded at both connectors reconcile with no mismatch", async () => {
-    const m = await merchantRouted("Reconciled", [{ split: [{ connector: "stripe", percent: 50 }, { connector: "adyen", percent: 50 }] }]);
-    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => pay(m, { amount: 1000 + i, ...(i % 4 === 0 ? { payment_method: "pm_card_visa_chargeDeclined" } : {}) })));
+    const m = await merchantRouted("Reconciled", [
+      {
+        split: [
+          { connector: "stripe", percent: 50 },
+          { connector: "adyen", percent: 50 },
+        ],
+      },
+    ]);
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => pay(m, { amount: 1000 + i, ...(i % 4 === 0 ? { payment_method: "pm_card_visa_chargeDeclined" } : {}) })),
+    );
     const ids = created.map((p) => p.id);
     const final = await finalStatuses(ids, 60_000);
     expect(new Set([...final.values()].map((f) => f.connector)).size).toBeGreaterThanOrEqual(1);
-    const days = [...new Set((await db<{ d: string }[]>`SELECT DISTINCT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d FROM payments WHERE id = ANY(${ids})`).map((r) => r.d))];
+    const days = [
+      ...new Set(
+        (await db<{ d: string }[]>`SELECT DISTINCT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d FROM payments WHERE id = ANY(${ids})`).map(
+          (r) => r.d,
+        ),
+      ),
+    ];
     for (const day of days) {
       const report = await reconcile(db as never, sources(), day);
       expect(report.mismatches.filter((x) => x.payment_id !== null && ids.includes(x.payment_id))).toEqual([]);

@@ -21,14 +21,24 @@ describe("routing", () => {
   }, 60_000);
 
   test("a 70/30 split holds within ±5 % over 2,000 payments, each charged once where it was routed", async () => {
-    const m = await merchantRouted("Split", [{ split: [{ connector: "stripe", percent: 70 }, { connector: "adyen", percent: 30 }] }]);
+    const m = await merchantRouted("Split", [
+      {
+        split: [
+          { connector: "stripe", percent: 70 },
+          { connector: "adyen", percent: 30 },
+        ],
+      },
+    ]);
     const ids: string[] = [];
     // 20 clients at a time, as merchants' servers would send them.
     const queue = Array.from({ length: 2_000 }, (_, i) => i);
     await Promise.all(
       Array.from({ length: 20 }, async () => {
         for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-          const res = await postPayment({ amount: 1000 + (i % 97), currency: "EUR", payment_method: "pm_card_visa", customer: { email: "split@example.test" } }, { apiKey: m.apiKey });
+          const res = await postPayment(
+            { amount: 1000 + (i % 97), currency: "EUR", payment_method: "pm_card_visa", customer: { email: "split@example.test" } },
+            { apiKey: m.apiKey },
+          );
           if (res.status !== 201) throw new Error(`create ${res.status}`);
           ids.push(((await res.json()) as { id: string }).id);
         }

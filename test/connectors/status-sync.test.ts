@@ -36,19 +36,36 @@ describe("status sync", () => {
     await db`INSERT INTO payment_attempts (payment_id, seq, connector, reason, started_at) VALUES (${id}, 1, 'stripe', 'route', now() - interval '1 hour')`;
     // What the worker had sent before its answer was lost: Stripe holds the charge.
     await stripe.paymentIntents.create(
-      { amount: 4100, currency: "eur", payment_method: "pm_card_visa", confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: "never" }, metadata: { payment_id: id, merchant_id: m.merchantId } },
+      {
+        amount: 4100,
+        currency: "eur",
+        payment_method: "pm_card_visa",
+        confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+        metadata: { payment_id: id, merchant_id: m.merchantId },
+      },
       { idempotencyKey: id },
     );
     expect(await chargesAt("stripe", id)).toBe(1);
 
-    sweeper = startService("command-worker", { SERVICE_NAME: "command-worker-sync-it", SYNC_STALE_MS: "1000", SYNC_INTERVAL_MS: "300", STRIPE_API_BASE: SIMS.stripe, ADYEN_API_BASE: SIMS.adyen });
+    sweeper = startService("command-worker", {
+      SERVICE_NAME: "command-worker-sync-it",
+      SYNC_STALE_MS: "1000",
+      SYNC_INTERVAL_MS: "300",
+      STRIPE_API_BASE: SIMS.stripe,
+      ADYEN_API_BASE: SIMS.adyen,
+    });
     const final = await finalStatuses([id], 60_000);
     expect(final.get(id)).toEqual({ status: "APPROVED", connector: "stripe" });
     expect(await chargesAt("stripe", id)).toBe(1);
-    const docs = await eventually("the payment worker's exchanges", async () => {
-      const d = await auditOf([id]);
-      return d.length > 0 && d;
-    }, 10_000);
+    const docs = await eventually(
+      "the payment worker's exchanges",
+      async () => {
+        const d = await auditOf([id]);
+        return d.length > 0 && d;
+      },
+      10_000,
+    );
     expect(docs.map((d) => (d as unknown as { operation: string }).operation)).not.toContain("create");
     expect(docs.every((d) => (d as unknown as { replay?: string }).replay === "sync:1")).toBe(true);
     const [row] = await db<{ sync_count: number }[]>`SELECT sync_count FROM payments WHERE id = ${id}`;

@@ -27,7 +27,11 @@ export async function merchantRouted(name: string, rules: RoutingRule[], failove
 export async function api(apiKey: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await publicFetch(path, {
     method,
-    headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...(method === "POST" ? { "idempotency-key": crypto.randomUUID() } : {}) },
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...(method === "POST" ? { "idempotency-key": crypto.randomUUID() } : {}),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, json: await res.json() };
@@ -43,12 +47,16 @@ export type PaymentResource = {
 };
 
 export async function pay(m: Merchant, over: Record<string, unknown> = {}): Promise<PaymentResource> {
-  const res = await postPayment({ amount: 2500, currency: "EUR", payment_method: "pm_card_visa", customer: { email: "buyer@example.test" }, ...over }, { apiKey: m.apiKey });
+  const res = await postPayment(
+    { amount: 2500, currency: "EUR", payment_method: "pm_card_visa", customer: { email: "buyer@example.test" }, ...over },
+    { apiKey: m.apiKey },
+  );
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as PaymentResource;
 }
 
-export const paymentOf = async (m: Merchant, id: string): Promise<PaymentResource> => (await api(m.apiKey, "GET", `/v1/payments/${id}`)).json as PaymentResource;
+export const paymentOf = async (m: Merchant, id: string): Promise<PaymentResource> =>
+  (await api(m.apiKey, "GET", `/v1/payments/${id}`)).json as PaymentResource;
 
 export async function simAdmin(gateway: Gateway, path: string, init: { method?: string; body?: unknown } = {}): Promise<any> {
   const res = await fetch(`${SIMS[gateway]}/__admin/${path}`, {
@@ -61,14 +69,20 @@ export async function simAdmin(gateway: Gateway, path: string, init: { method?: 
 }
 
 /** Money captured for the payment at a gateway (its own ledger), in charges. */
-export const chargesAt = async (gateway: Gateway, paymentId: string): Promise<number> => ((await simAdmin(gateway, `charges/${paymentId}`)) as { charges: number }).charges;
+export const chargesAt = async (gateway: Gateway, paymentId: string): Promise<number> =>
+  ((await simAdmin(gateway, `charges/${paymentId}`)) as { charges: number }).charges;
 export const requestsAt = async (gateway: Gateway, paymentId: string): Promise<{ path: string; status: number | string | null; fault: string | null }[]> =>
   ((await simAdmin(gateway, `requests?payment_id=${paymentId}`)) as { data: { path: string; status: number | string | null; fault: string | null }[] }).data;
 
 /** The simulators' start-up webhook settings, restored after a test changed them. */
 export const restoreWebhooks = (gateway: Gateway, extra: Record<string, unknown> = {}) =>
   simAdmin(gateway, "webhooks", {
-    body: { url: `${endpoints.PUBLIC_URL}/webhooks/${gateway}`, [gateway === "adyen" ? "hmacKeyHex" : "secret"]: LOCAL_WEBHOOK_SECRETS[gateway], retries: 20, ...extra },
+    body: {
+      url: `${endpoints.PUBLIC_URL}/webhooks/${gateway}`,
+      [gateway === "adyen" ? "hmacKeyHex" : "secret"]: LOCAL_WEBHOOK_SECRETS[gateway],
+      retries: 20,
+      ...extra,
+    },
   });
 
 export const component = (name: string) => {
@@ -95,7 +109,13 @@ let probes: Record<Gateway, Merchant> | undefined;
  * earlier test lets its probe through after its cool-off (5 s locally).
  */
 export async function circuitsClosed(): Promise<void> {
-  probes ??= { stripe: await merchantRouted("Probe stripe", [{ connectors: ["stripe"] }]), adyen: await merchantRouted("Probe adyen", [{ connectors: ["adyen"] }]) };
+  probes ??= {
+    stripe: await merchantRouted("Probe stripe", [{ connectors: ["stripe"] }]),
+    adyen: await merchantRouted("Probe adyen", [{ connectors: ["adyen"] }]),
+  };
   const ids = await Promise.all([pay(probes.stripe), pay(probes.adyen)]);
-  await finalStatuses(ids.map((p) => p.id), 60_000);
+  await finalStatuses(
+    ids.map((p) => p.id),
+    60_000,
+  );
 }

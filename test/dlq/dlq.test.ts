@@ -53,10 +53,14 @@ afterAll(async () => {
 
 const deadLettersOf = (key: string) => sql`SELECT * FROM dead_letters WHERE topic = ${dlqTopic(topic)} AND key = ${key} ORDER BY id`;
 const waitDeadLetters = (key: string, n = 1) =>
-  eventually(`${n} dead letter(s) for ${key}`, async () => {
-    const rows = await deadLettersOf(key);
-    return rows.length >= n ? rows : undefined;
-  }, 60_000);
+  eventually(
+    `${n} dead letter(s) for ${key}`,
+    async () => {
+      const rows = await deadLettersOf(key);
+      return rows.length >= n ? rows : undefined;
+    },
+    60_000,
+  );
 
 test("a poison message is stored as a dead letter, logged at error level, and an ops alert mail arrives", async () => {
   const [paid] = await seedPayments(sql, [{ merchantId, status: "APPROVED", amount: 100, currency: "USD", email: `${run}-poison@example.com` }]);
@@ -73,10 +77,14 @@ test("a poison message is stored as a dead letter, logged at error level, and an
   expect(alert?.level).toBe(50);
   expect(alert?.correlationId).toBe(`corr-poison-${run}`);
 
-  const mails = await eventually("the ops alert mail", async () => {
-    const m = await mail.search(`to:"${opsEmail}"`);
-    return m.some((x) => x.Subject.includes("dead letter")) ? m : undefined;
-  }, 30_000);
+  const mails = await eventually(
+    "the ops alert mail",
+    async () => {
+      const m = await mail.search(`to:"${opsEmail}"`);
+      return m.some((x) => x.Subject.includes("dead letter")) ? m : undefined;
+    },
+    30_000,
+  );
   const body = await mail.get(mails[0]!.ID);
   expect(body.Subject).toMatch(/^\[payments\] \d+ new dead letters? \(/);
   expect(body.Text).toContain(`#${dl!.id}`);
@@ -119,10 +127,15 @@ test("a dead letter of a PENDING payment shows on the payment as last_error; a b
   }
   // An alert marks what it listed only after the SMTP server accepted it, in the same
   // transaction: once all three are marked, every mail that could list one of them is in.
-  await eventually("the three dead letters alerted", async () => {
-    const [r] = await sql`SELECT count(*)::int AS n FROM dead_letters WHERE topic = ${dlqTopic(topic)} AND key IN ${sql(pending.map((p) => p.paymentId))} AND alerted_at IS NOT NULL`;
-    return r!.n === pending.length;
-  }, 30_000);
+  await eventually(
+    "the three dead letters alerted",
+    async () => {
+      const [r] =
+        await sql`SELECT count(*)::int AS n FROM dead_letters WHERE topic = ${dlqTopic(topic)} AND key IN ${sql(pending.map((p) => p.paymentId))} AND alerted_at IS NOT NULL`;
+      return r!.n === pending.length;
+    },
+    30_000,
+  );
   const after = await mail.search(`to:"${opsEmail}"`);
   const burstMails = after.length - before;
   expect(burstMails).toBe(1);
@@ -133,14 +146,18 @@ test("a dead letter of a PENDING payment shows on the payment as last_error; a b
 test("replay after fixing the cause (CLI): an outbox row for the first retry tier, then the relay publishes it and the mail arrives", async () => {
   // Cause: a result whose payment row is missing is fatal → DLQ.
   const missing = newPaymentId();
-  const [event] = (await seedPayments(sql, [{ merchantId, status: "APPROVED", amount: 4321, currency: "GBP", email: `${run}-fixed@example.com`, name: "Fixed Later" }])).map((e) => ({ ...e, paymentId: missing }));
+  const [event] = (
+    await seedPayments(sql, [{ merchantId, status: "APPROVED", amount: 4321, currency: "GBP", email: `${run}-fixed@example.com`, name: "Fixed Later" }])
+  ).map((e) => ({ ...e, paymentId: missing }));
   produceResults(topic, [event!], () => ({ [Headers.correlationId]: `corr-fix-${run}` }));
   const [dl] = await waitDeadLetters(missing);
   expect(dl).toMatchObject({ error_class: "FatalError", state: "new" });
   expect(dl!.error_message).toContain("not found");
 
   // Fix: the payment row appears. Replay with the CLI.
-  await seedPayments(sql, [{ id: missing, merchantId, status: "APPROVED", amount: 4321, currency: "GBP", email: `${run}-fixed@example.com`, name: "Fixed Later" }]);
+  await seedPayments(sql, [
+    { id: missing, merchantId, status: "APPROVED", amount: 4321, currency: "GBP", email: `${run}-fixed@example.com`, name: "Fixed Later" },
+  ]);
   const cli = spawnSync("bun", ["run", "--silent", "dlq", "replay", String(dl!.id)], { cwd: ROOT, encoding: "utf8" });
   expect(cli.stdout).toContain(`replayed dead letter ${dl!.id}`);
   expect(cli.status).toBe(0);
@@ -157,10 +174,14 @@ test("replay after fixing the cause (CLI): an outbox row for the first retry tie
 
   // The relay publishes the outbox row; the worker sends the mail.
   procs.push(startService("outbox-relay", { SERVICE_NAME: `relay-${run}` }));
-  await eventually("the mail after replay", async () => {
-    const m = await mail.search(`message-id:"${missing}-approved@payments.local"`);
-    return m.length ? m : undefined;
-  }, 60_000);
+  await eventually(
+    "the mail after replay",
+    async () => {
+      const m = await mail.search(`message-id:"${missing}-approved@payments.local"`);
+      return m.length ? m : undefined;
+    },
+    60_000,
+  );
   // The worker has finished the replayed record (on the first retry tier), committed it and
   // holds nothing: nothing is left that could send the mail a second time.
   await settled(notifier, retryTopic(topic, "1s"), 1);
@@ -172,8 +193,15 @@ test("a poison pill replayed through /ops keeps its exact bytes through the outb
   produce(topic, [{ key: paid!.paymentId, value: "\u0001 not JSON \u00ff", headers: {} }]);
   const [first] = await waitDeadLetters(paid!.paymentId);
   // The API as production builds it, over this test's database.
-  const api = buildApi({ primary: sql, replica: sql, logger: createLogger("silent"), config: { bodyLimitBytes: 16 * 1024, createBatchMax: 64, dbPoolMax: 4, authCacheMs: 0, opsApiKey: "ops-test-key-0123456789" } });
-  const res = await api.handle(new Request(`http://localhost/ops/dead-letters/${first!.id}/replay`, { method: "POST", headers: { authorization: "Bearer ops-test-key-0123456789" } }));
+  const api = buildApi({
+    primary: sql,
+    replica: sql,
+    logger: createLogger("silent"),
+    config: { bodyLimitBytes: 16 * 1024, createBatchMax: 64, dbPoolMax: 4, authCacheMs: 0, opsApiKey: "ops-test-key-0123456789" },
+  });
+  const res = await api.handle(
+    new Request(`http://localhost/ops/dead-letters/${first!.id}/replay`, { method: "POST", headers: { authorization: "Bearer ops-test-key-0123456789" } }),
+  );
   api.reads.stop();
   expect(res.status).toBe(200);
   expect(((await res.json()) as { state: string }).state).toBe("replayed");

@@ -26,7 +26,13 @@ beforeAll(async () => {
       offset: String(i),
       key: `k-${topic}-${i}`,
       value: i === 2 ? Buffer.from([0xff, 0xfe, 0x00]) : Buffer.from(`{"n":${i}}`),
-      headers: { [Headers.originalTopic]: topic, [Headers.attempt]: "4", [Headers.errorClass]: "RetryableError", [Headers.errorMessage]: "boom", [Headers.correlationId]: `c-${i}` },
+      headers: {
+        [Headers.originalTopic]: topic,
+        [Headers.attempt]: "4",
+        [Headers.errorClass]: "RetryableError",
+        [Headers.errorMessage]: "boom",
+        [Headers.correlationId]: `c-${i}`,
+      },
     });
     ids.push(d!.id);
   }
@@ -101,7 +107,12 @@ test("replay one and replay by filter write outbox rows for the first retry tier
 });
 
 test("bodies are read as on /v1: JSON only (415), bounded (413), never a card number", async () => {
-  const plain = await h.call("POST", "/ops/dead-letters/replay", { key: KEY, idem: null, raw: JSON.stringify({ topic }), headers: { "content-type": "text/plain" } });
+  const plain = await h.call("POST", "/ops/dead-letters/replay", {
+    key: KEY,
+    idem: null,
+    raw: JSON.stringify({ topic }),
+    headers: { "content-type": "text/plain" },
+  });
   expect(plain.status).toBe(415);
   expect(plain.json.error.code).toBe("unsupported_media_type");
   const big = await call("POST", `/ops/dead-letters/${ids[0]}/discard`, { reason: "x".repeat(20 * 1024) });
@@ -122,7 +133,11 @@ test("with no operator key configured the endpoints are closed", async () => {
 });
 
 test("filters and a discard reason holding control characters are a 400 naming the field, never a 500", async () => {
-  for (const [param, value] of [["key", "a\u0000b"], ["topic", "t\u0000"], ["since", "2026\u0000"]] as const) {
+  for (const [param, value] of [
+    ["key", "a\u0000b"],
+    ["topic", "t\u0000"],
+    ["since", "2026\u0000"],
+  ] as const) {
     const res = await call("GET", `/ops/dead-letters?${param}=${encodeURIComponent(value)}`);
     expect(res.status, param).toBe(400);
     expect(res.json.error.param).toBe(param);
@@ -139,7 +154,10 @@ test("times and ids outside what Postgres holds are refused (400) or not found (
     const res = await call("GET", `/ops/dead-letters?${q}`);
     expect(res.status, q).toBe(400);
   }
-  for (const [method, path] of [["GET", "/ops/dead-letters/9999999999999999999"], ["POST", "/ops/dead-letters/9999999999999999999/replay"]] as const) {
+  for (const [method, path] of [
+    ["GET", "/ops/dead-letters/9999999999999999999"],
+    ["POST", "/ops/dead-letters/9999999999999999999/replay"],
+  ] as const) {
     const res = await call(method, path);
     expect([400, 404], path).toContain(res.status);
   }

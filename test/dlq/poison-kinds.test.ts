@@ -21,23 +21,33 @@ const kinds = (tag: string) => [
   { name: "a huge string", value: JSON.stringify({ v: 1, tag, blob: "x".repeat(200_000) }) },
 ];
 
-test.each([Topics.paymentsCreated, Topics.paymentsResults])("poison on %s is dead-lettered while valid payments flow", async (topic) => {
-  const tag = crypto.randomUUID();
-  const poison = kinds(tag).map((k, i) => ({ key: `poison-${tag}-${i}`, value: k.value }));
-  const valid = createPayment("pm_card_visa");
-  produce(topic, poison);
-  const payment = await valid;
-  // Valid traffic is not held up by the poison around it.
-  expect((await waitFinal([payment.id], 30_000)).get(payment.id)).toBe("APPROVED");
+test.each([Topics.paymentsCreated, Topics.paymentsResults])(
+  "poison on %s is dead-lettered while valid payments flow",
+  async (topic) => {
+    const tag = crypto.randomUUID();
+    const poison = kinds(tag).map((k, i) => ({ key: `poison-${tag}-${i}`, value: k.value }));
+    const valid = createPayment("pm_card_visa");
+    produce(topic, poison);
+    const payment = await valid;
+    // Valid traffic is not held up by the poison around it.
+    expect((await waitFinal([payment.id], 30_000)).get(payment.id)).toBe("APPROVED");
 
-  const keys = poison.map((p) => p.key);
-  const stored = await eventually(`${keys.length} dead letters on ${dlqTopic(topic)}`, async () => {
-    const rows = await db<{ key: string; error_class: string; original_topic: string }[]>`SELECT key, error_class, original_topic FROM dead_letters WHERE key = ANY(${keys}) AND topic = ${dlqTopic(topic)}`;
-    return rows.length >= keys.length ? rows : undefined;
-  }, 30_000);
-  expect(stored.map((s) => s.key).sort()).toEqual([...keys].sort());
-  for (const s of stored) {
-    expect(s.error_class).toBe("PoisonError");
-    expect(s.original_topic).toBe(topic);
-  }
-}, 90_000);
+    const keys = poison.map((p) => p.key);
+    const stored = await eventually(
+      `${keys.length} dead letters on ${dlqTopic(topic)}`,
+      async () => {
+        const rows = await db<
+          { key: string; error_class: string; original_topic: string }[]
+        >`SELECT key, error_class, original_topic FROM dead_letters WHERE key = ANY(${keys}) AND topic = ${dlqTopic(topic)}`;
+        return rows.length >= keys.length ? rows : undefined;
+      },
+      30_000,
+    );
+    expect(stored.map((s) => s.key).sort()).toEqual([...keys].sort());
+    for (const s of stored) {
+      expect(s.error_class).toBe("PoisonError");
+      expect(s.original_topic).toBe(topic);
+    }
+  },
+  90_000,
+);

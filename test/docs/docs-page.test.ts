@@ -133,46 +133,40 @@ afterAll(async () => {
   }
 });
 
-test(
-  "the docs page renders the operations in headless chromium, every request on this machine",
-  async () => {
-    const { cdp } = await launch(true);
-    const { sessionId, navigation } = await openTab(cdp, DOCS_URL);
-    expect(navigation.errorText ?? "").toBe("");
-    const wanted = ["Create a payment", "Retrieve a payment", "List payments"];
-    const deadline = Date.now() + DEADLINE_MS;
-    let text = "";
-    while (Date.now() < deadline && !wanted.every((w) => text.includes(w))) {
-      await Bun.sleep(250);
-      text = await pageText(cdp, sessionId);
-    }
+test("the docs page renders the operations in headless chromium, every request on this machine", async () => {
+  const { cdp } = await launch(true);
+  const { sessionId, navigation } = await openTab(cdp, DOCS_URL);
+  expect(navigation.errorText ?? "").toBe("");
+  const wanted = ["Create a payment", "Retrieve a payment", "List payments"];
+  const deadline = Date.now() + DEADLINE_MS;
+  let text = "";
+  while (Date.now() < deadline && !wanted.every((w) => text.includes(w))) {
+    await Bun.sleep(250);
+    text = await pageText(cdp, sessionId);
+  }
 
-    // Requests first: a page that waits for a CDN says so here, before its text is missed.
-    const mine = cdp.events.filter((e) => e.sessionId === sessionId);
-    const requested = mine.filter((e) => e.method === "Network.requestWillBeSent").map((e) => String(e.params.request.url));
-    const offMachine = requested.filter((u) => /^(https?|wss?):/.test(u) && !["localhost", "127.0.0.1"].includes(new URL(u).hostname));
-    expect(offMachine).toEqual([]);
-    for (const w of wanted) expect(text).toContain(w);
-    expect(requested.some((u) => u.startsWith(`${endpoints.PUBLIC_URL}/docs/assets/`))).toBe(true);
-    expect(requested.some((u) => u === `${endpoints.PUBLIC_URL}/docs/openapi.json`)).toBe(true);
-    const failed = mine.filter((e) => e.method === "Network.loadingFailed").map((e) => `${e.params.errorText} ${e.params.blockedReason ?? ""}`);
-    expect(failed).toEqual([]);
-    const cspViolations = mine
-      .filter((e) => e.method === "Log.entryAdded" && /Content Security Policy/i.test(e.params.entry.text))
-      .map((e) => e.params.entry.text);
-    expect(cspViolations).toEqual([]);
-    const exceptions = mine.filter((e) => e.method === "Runtime.exceptionThrown").map((e) => e.params.exceptionDetails.exception?.description ?? e.params.exceptionDetails.text);
-    expect(exceptions).toEqual([]);
-  },
-  60_000,
-);
+  // Requests first: a page that waits for a CDN says so here, before its text is missed.
+  const mine = cdp.events.filter((e) => e.sessionId === sessionId);
+  const requested = mine.filter((e) => e.method === "Network.requestWillBeSent").map((e) => String(e.params.request.url));
+  const offMachine = requested.filter((u) => /^(https?|wss?):/.test(u) && !["localhost", "127.0.0.1"].includes(new URL(u).hostname));
+  expect(offMachine).toEqual([]);
+  for (const w of wanted) expect(text).toContain(w);
+  expect(requested.some((u) => u.startsWith(`${endpoints.PUBLIC_URL}/docs/assets/`))).toBe(true);
+  expect(requested.some((u) => u === `${endpoints.PUBLIC_URL}/docs/openapi.json`)).toBe(true);
+  const failed = mine.filter((e) => e.method === "Network.loadingFailed").map((e) => `${e.params.errorText} ${e.params.blockedReason ?? ""}`);
+  expect(failed).toEqual([]);
+  const cspViolations = mine
+    .filter((e) => e.method === "Log.entryAdded" && /Content Security Policy/i.test(e.params.entry.text))
+    .map((e) => e.params.entry.text);
+  expect(cspViolations).toEqual([]);
+  const exceptions = mine
+    .filter((e) => e.method === "Runtime.exceptionThrown")
+    .map((e) => e.params.exceptionDetails.exception?.description ?? e.params.exceptionDetails.text);
+  expect(exceptions).toEqual([]);
+}, 60_000);
 
-test(
-  "without Caddy's root CA in its NSS database the browser refuses the certificate (the check above is real)",
-  async () => {
-    const { cdp } = await launch(false);
-    const { navigation } = await openTab(cdp, DOCS_URL);
-    expect(navigation.errorText).toMatch(/ERR_CERT_AUTHORITY_INVALID/);
-  },
-  30_000,
-);
+test("without Caddy's root CA in its NSS database the browser refuses the certificate (the check above is real)", async () => {
+  const { cdp } = await launch(false);
+  const { navigation } = await openTab(cdp, DOCS_URL);
+  expect(navigation.errorText).toMatch(/ERR_CERT_AUTHORITY_INVALID/);
+}, 30_000);

@@ -44,27 +44,46 @@ test("SIGKILL during 300 results: every payment has its email, duplicates only w
   const first = startService("notification-worker", env);
   procs.push(first);
   const mailsNow = async () => mail.search(`to:"${run}-"`);
-  const atKill = await eventually("a third of the mails", async () => {
-    const n = (await sql`SELECT count(*)::int AS n FROM notifications WHERE payment_id IN ${sql(results.map((r) => r.paymentId))} AND state = 'sent'`)[0]!.n as number;
-    return n >= 100 ? n : undefined;
-  }, 90_000, 20);
+  const atKill = await eventually(
+    "a third of the mails",
+    async () => {
+      const n = (await sql`SELECT count(*)::int AS n FROM notifications WHERE payment_id IN ${sql(results.map((r) => r.paymentId))} AND state = 'sent'`)[0]!
+        .n as number;
+      return n >= 100 ? n : undefined;
+    },
+    90_000,
+    20,
+  );
   await kill(first);
-  const claimedAtKill = (await sql`SELECT count(*)::int AS n FROM notifications WHERE payment_id IN ${sql(results.map((r) => r.paymentId))} AND state = 'claimed'`)[0]!.n as number;
+  const claimedAtKill = (
+    await sql`SELECT count(*)::int AS n FROM notifications WHERE payment_id IN ${sql(results.map((r) => r.paymentId))} AND state = 'claimed'`
+  )[0]!.n as number;
 
   const second = startService("notification-worker", env);
   procs.push(second);
-  await eventually("every payment's mail", async () => {
-    const msgs = await mailsNow();
-    return new Set(msgs.map((m) => m.MessageID)).size >= 300 ? msgs : undefined;
-  }, 120_000, 500);
+  await eventually(
+    "every payment's mail",
+    async () => {
+      const msgs = await mailsNow();
+      return new Set(msgs.map((m) => m.MessageID)).size >= 300 ? msgs : undefined;
+    },
+    120_000,
+    500,
+  );
   // A duplicate is a resend of a mail claimed but not marked sent at the kill; the restarted
   // worker resends it before it marks it. So once no notification is left claimed (each one
   // sent or failed) and the worker has committed everything it received and holds nothing, no
   // send is in flight or still to come, and the mails counted below are all there will be.
-  await eventually("no notification left claimed", async () => {
-    const [row] = await sql`SELECT count(*)::int AS n, count(*) FILTER (WHERE state = 'claimed')::int AS claimed FROM notifications WHERE payment_id IN ${sql(results.map((r) => r.paymentId))}`;
-    return row!.n === 300 && row!.claimed === 0;
-  }, 60_000, 500);
+  await eventually(
+    "no notification left claimed",
+    async () => {
+      const [row] =
+        await sql`SELECT count(*)::int AS n, count(*) FILTER (WHERE state = 'claimed')::int AS claimed FROM notifications WHERE payment_id IN ${sql(results.map((r) => r.paymentId))}`;
+      return row!.n === 300 && row!.claimed === 0;
+    },
+    60_000,
+    500,
+  );
   await settled(second, topic, 0);
   const final = await mailsNow();
 

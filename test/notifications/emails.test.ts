@@ -28,15 +28,27 @@ afterAll(async () => {
 }, 30_000);
 
 const oneMail = (messageId: string) =>
-  eventually(`the mail ${messageId}`, async () => {
-    const found = await mail.search(`message-id:"${messageId}"`);
-    return found.length > 0 ? found : undefined;
-  }, 60_000);
+  eventually(
+    `the mail ${messageId}`,
+    async () => {
+      const found = await mail.search(`message-id:"${messageId}"`);
+      return found.length > 0 ? found : undefined;
+    },
+    60_000,
+  );
 
 test("an approved and a denied payment each produce exactly one email with subject, recipient, amount and Message-ID", async () => {
   const [approved, denied] = await seedPayments(sql, [
     { merchantId, status: "APPROVED", amount: 1999, currency: "USD", email: `${run}-jane@example.com`, name: "Jane Doe" },
-    { merchantId, status: "DENIED", amount: 1500, currency: "JPY", email: `${run}-bob@example.com`, name: `<b>Bob</b> & "Co"`, declineCode: "insufficient_funds" },
+    {
+      merchantId,
+      status: "DENIED",
+      amount: 1500,
+      currency: "JPY",
+      email: `${run}-bob@example.com`,
+      name: `<b>Bob</b> & "Co"`,
+      declineCode: "insufficient_funds",
+    },
   ]);
   produceResults(topic, [approved!, denied!]);
 
@@ -69,8 +81,12 @@ test("an approved and a denied payment each produce exactly one email with subje
   expect(dm.HTML).toContain("&lt;b&gt;Bob&lt;/b&gt; &amp; &quot;Co&quot;");
   expect(dm.HTML).not.toContain("<b>Bob</b>");
 
-  const rows = await sql`SELECT payment_id, state, attempts FROM notifications WHERE payment_id IN ${sql([approved!.paymentId, denied!.paymentId])} ORDER BY status`;
-  expect(rows.map((r) => [r.state, r.attempts])).toEqual([["sent", 1], ["sent", 1]]);
+  const rows =
+    await sql`SELECT payment_id, state, attempts FROM notifications WHERE payment_id IN ${sql([approved!.paymentId, denied!.paymentId])} ORDER BY status`;
+  expect(rows.map((r) => [r.state, r.attempts])).toEqual([
+    ["sent", 1],
+    ["sent", 1],
+  ]);
 
   // Every log line about the payment carries the correlation id of its record.
   const lines = worker.logs().filter((l) => l.paymentId === approved!.paymentId);

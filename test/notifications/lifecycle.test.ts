@@ -7,7 +7,21 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Sql } from "../../shared/db/client.ts";
 import { total } from "../setup/metrics.ts";
 import { eventually } from "../setup/wait.ts";
-import { createTopics, heldResult, kill, mailpit, openDb, produceResults, seedMerchant, seedPayments, seedRefunds, settled, startService, uniqueName, type Proc } from "./tools.ts";
+import {
+  createTopics,
+  heldResult,
+  kill,
+  mailpit,
+  openDb,
+  produceResults,
+  seedMerchant,
+  seedPayments,
+  seedRefunds,
+  settled,
+  startService,
+  uniqueName,
+  type Proc,
+} from "./tools.ts";
 
 const mail = mailpit();
 const run = uniqueName("life").replace(/\./g, "-");
@@ -33,7 +47,16 @@ const sorted = (rows: readonly Row[]) => [...rows].sort((a, b) => `${a.payment_i
 test("capture and refund mails once each with their Message-IDs; no mail for a hold, a cancel or a failed refund; redelivery sends nothing", async () => {
   const merchantId = await seedMerchant(sql, "Lifecycle & <Shop>");
   const [partial, held, canceled, refunded] = await seedPayments(sql, [
-    { merchantId, status: "APPROVED", captureMethod: "manual", amount: 5000, captured: 3000, currency: "USD", email: `${run}-partial@example.com`, name: `<i>Ann</i> & "Co"` },
+    {
+      merchantId,
+      status: "APPROVED",
+      captureMethod: "manual",
+      amount: 5000,
+      captured: 3000,
+      currency: "USD",
+      email: `${run}-partial@example.com`,
+      name: `<i>Ann</i> & "Co"`,
+    },
     { merchantId, status: "AUTHORIZED", amount: 2000, currency: "EUR", email: `${run}-held@example.com` },
     { merchantId, status: "CANCELED", amount: 1500, currency: "EUR", email: `${run}-canceled@example.com` },
     { merchantId, status: "APPROVED", amount: 10_000, currency: "EUR", email: `${run}-refunded@example.com`, name: "Rita" },
@@ -89,8 +112,10 @@ test("capture and refund mails once each with their Message-IDs; no mail for a h
   expect(r3.Text).toContain("Your payment of €100.00 has now been refunded in full.");
 
   const rowsNow = async () =>
-    sorted(await sql<Row[]>`SELECT payment_id, status, state, attempts FROM notifications
-                             WHERE payment_id IN ${sql([partial!.paymentId, held!.paymentId, canceled!.paymentId, refunded!.paymentId])}`);
+    sorted(
+      await sql<Row[]>`SELECT payment_id, status, state, attempts FROM notifications
+                             WHERE payment_id IN ${sql([partial!.paymentId, held!.paymentId, canceled!.paymentId, refunded!.paymentId])}`,
+    );
   const wanted = sorted([
     { payment_id: partial!.paymentId, status: "CAPTURED", state: "sent", attempts: 1 },
     { payment_id: refunded!.paymentId, status: "APPROVED", state: "sent", attempts: 1 },

@@ -12,7 +12,20 @@ import type { Sql } from "../../shared/db/client.ts";
 import { stopped } from "../streams/kafka-tools.ts";
 import { total } from "../setup/metrics.ts";
 import { eventually } from "../setup/wait.ts";
-import { createTopics, kill, mailpit, openDb, produceResults, seedMerchant, seedPayments, settled, stackMailpit, startService, uniqueName, type Proc } from "./tools.ts";
+import {
+  createTopics,
+  kill,
+  mailpit,
+  openDb,
+  produceResults,
+  seedMerchant,
+  seedPayments,
+  settled,
+  stackMailpit,
+  startService,
+  uniqueName,
+  type Proc,
+} from "./tools.ts";
 
 const procs: Proc[] = [];
 let sql: Sql;
@@ -44,10 +57,14 @@ test("Mailpit stopped for a while: sends retry through the tiers and all arrive 
     stackMailpit("stop");
     produceResults(topic, results);
     // First delivery and the 1 s tier both fail while Mailpit is down.
-    await eventually("two failed attempts per mail", async () => {
-      const rows = await rowsOf(ids);
-      return rows.length === 5 && rows.every((r) => r.attempts >= 2 && r.state === "claimed") ? rows : undefined;
-    }, 45_000);
+    await eventually(
+      "two failed attempts per mail",
+      async () => {
+        const rows = await rowsOf(ids);
+        return rows.length === 5 && rows.every((r) => r.attempts >= 2 && r.state === "claimed") ? rows : undefined;
+      },
+      45_000,
+    );
     const rows = await rowsOf(ids);
     for (const r of rows) expect(r.last_error).toMatch(/ECONNREFUSED|ESOCKET|ECONNECTION/);
   } finally {
@@ -55,16 +72,25 @@ test("Mailpit stopped for a while: sends retry through the tiers and all arrive 
   }
   // The 10 s tier delivers them.
   const mail = mailpit();
-  await eventually("all 5 mails after Mailpit returned", async () => {
-    const m = await mail.search(`to:"${run}-"`);
-    return m.length >= 5 ? m : undefined;
-  }, 60_000, 500);
+  await eventually(
+    "all 5 mails after Mailpit returned",
+    async () => {
+      const m = await mail.search(`to:"${run}-"`);
+      return m.length >= 5 ? m : undefined;
+    },
+    60_000,
+    500,
+  );
   // Each notification leaves "claimed" only once its last send is over (sent, or failed for
   // good), and the worker then holds and owes nothing: no send is left to add a sixth mail.
-  await eventually("every notification out of claimed", async () => {
-    const rows = await rowsOf(ids);
-    return rows.length === 5 && rows.every((r) => r.state !== "claimed");
-  }, 30_000);
+  await eventually(
+    "every notification out of claimed",
+    async () => {
+      const rows = await rowsOf(ids);
+      return rows.length === 5 && rows.every((r) => r.state !== "claimed");
+    },
+    30_000,
+  );
   await settled(worker, topic, 5);
   const got = await mail.search(`to:"${run}-"`);
   expect(new Set(got.map((m) => m.MessageID))).toEqual(new Set(ids.map((id) => `${id}-approved@payments.local`)));
@@ -89,12 +115,29 @@ test("an address the server rejects permanently (550) is recorded as failed and 
   const [smtpPort, httpPort] = [await freePort(), await freePort()];
   const strict: ChildProcess = spawn(
     join(CACHE_BIN, "mailpit"),
-    ["--listen", `127.0.0.1:${httpPort}`, "--smtp", `127.0.0.1:${smtpPort}`, "--smtp-allowed-recipients", "@accepted\\.example$", "--disable-version-check", "--quiet"],
+    [
+      "--listen",
+      `127.0.0.1:${httpPort}`,
+      "--smtp",
+      `127.0.0.1:${smtpPort}`,
+      "--smtp-allowed-recipients",
+      "@accepted\\.example$",
+      "--disable-version-check",
+      "--quiet",
+    ],
     { stdio: "ignore" },
   );
   try {
     const strictApi = `http://127.0.0.1:${httpPort}`;
-    await eventually("the strict Mailpit", () => fetch(`${strictApi}/readyz`).then((r) => r.ok, () => false), 15_000);
+    await eventually(
+      "the strict Mailpit",
+      () =>
+        fetch(`${strictApi}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      15_000,
+    );
     const run = uniqueName("reject").replace(/\./g, "-");
     const topic = `it.notify.${run}`;
     createTopics(topic);
@@ -108,10 +151,14 @@ test("an address the server rejects permanently (550) is recorded as failed and 
 
     const strictMail = mailpit(strictApi);
     await eventually("the accepted mail", async () => ((await strictMail.search(`to:"${run}@accepted.example"`)).length === 1 ? true : undefined), 60_000);
-    const failed = await eventually("the rejection recorded", async () => {
-      const [r] = await rowsOf([bad!.paymentId]);
-      return r?.state === "failed" ? r : undefined;
-    }, 60_000);
+    const failed = await eventually(
+      "the rejection recorded",
+      async () => {
+        const [r] = await rowsOf([bad!.paymentId]);
+        return r?.state === "failed" ? r : undefined;
+      },
+      60_000,
+    );
     expect(failed.last_error).toContain("550");
     // Both records finished, committed, nothing held, and none of them routed to a retry tier or
     // the DLQ: no retried send can still come to bump the attempts.

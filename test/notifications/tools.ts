@@ -133,17 +133,19 @@ export async function seedRefunds(sql: Sql, paymentId: string, specs: { amount: 
     await tx`INSERT INTO refunds ${tx(rows)}`;
     const refunded = rows.filter((r) => r.status === "succeeded").reduce((n, r) => n + r.amount, 0);
     await tx`UPDATE payments SET amount_refund_reserved = amount_refund_reserved + ${refunded}, amount_refunded = amount_refunded + ${refunded} WHERE id = ${paymentId}`;
-    return rows.map((r): PaymentResult => ({
-      v: 1,
-      paymentId,
-      merchantId: p.merchant_id,
-      status: "APPROVED",
-      kind: r.status === "succeeded" ? "refund_succeeded" : "refund_failed",
-      amount: r.amount,
-      refundId: r.id,
-      gatewayRef: r.gateway_refund_id,
-      decidedAt: r.decided_at.toISOString(),
-    }));
+    return rows.map(
+      (r): PaymentResult => ({
+        v: 1,
+        paymentId,
+        merchantId: p.merchant_id,
+        status: "APPROVED",
+        kind: r.status === "succeeded" ? "refund_succeeded" : "refund_failed",
+        amount: r.amount,
+        refundId: r.id,
+        gatewayRef: r.gateway_refund_id,
+        decidedAt: r.decided_at.toISOString(),
+      }),
+    );
   }) as Promise<PaymentResult[]>;
 }
 
@@ -153,14 +155,25 @@ export async function seedRefunds(sql: Sql, paymentId: string, specs: { amount: 
  */
 export const createTopics = (topic: string): void => produce(topic, []);
 
-export function produceResults(topic: string, results: PaymentResult[], headers: (r: PaymentResult) => Record<string, string> = (r) => ({ "x-correlation-id": `corr-${r.paymentId}` })): void {
-  produce(topic, results.map((r) => ({ key: r.paymentId, value: JSON.stringify(r), headers: headers(r) })));
+export function produceResults(
+  topic: string,
+  results: PaymentResult[],
+  headers: (r: PaymentResult) => Record<string, string> = (r) => ({ "x-correlation-id": `corr-${r.paymentId}` }),
+): void {
+  produce(
+    topic,
+    results.map((r) => ({ key: r.paymentId, value: JSON.stringify(r), headers: headers(r) })),
+  );
 }
 
 export type Proc = { child: ChildProcess; logFile: string; logs: () => Record<string, unknown>[] };
 
 /** Starts a Node service (`streams/<name>/main.ts`) with its stdout/stderr in a file that survives SIGKILL. */
-export function startService(name: "notification-worker" | "dlq-consumer" | "outbox-relay" | "command-worker", env: Record<string, string>, logFile = join(tmpdir(), `${uniqueName(name)}.log`)): Proc {
+export function startService(
+  name: "notification-worker" | "dlq-consumer" | "outbox-relay" | "command-worker",
+  env: Record<string, string>,
+  logFile = join(tmpdir(), `${uniqueName(name)}.log`),
+): Proc {
   const fd = openSync(logFile, "a");
   const child = spawn(NODE, [join(ROOT, "streams", name, "main.ts")], {
     env: { ...process.env, KAFKA_BROKERS: endpoints.KAFKA_BROKERS, METRICS_PORT: "0", LOG_LEVEL: "info", ...env },
@@ -190,10 +203,14 @@ export async function kill(p: Proc | undefined, signal: NodeJS.Signals = "SIGKIL
 
 /** The port of a service started with METRICS_PORT=0, from its "ready" log line. */
 export function metricsPortOf(p: Proc): Promise<number> {
-  return eventually(`the ready line (with its metrics port) in ${p.logFile}`, () => {
-    const port = p.logs().find((l) => typeof l.metricsPort === "number")?.metricsPort;
-    return typeof port === "number" ? port : undefined;
-  }, 60_000);
+  return eventually(
+    `the ready line (with its metrics port) in ${p.logFile}`,
+    () => {
+      const port = p.logs().find((l) => typeof l.metricsPort === "number")?.metricsPort;
+      return typeof port === "number" ? port : undefined;
+    },
+    60_000,
+  );
 }
 
 /**
@@ -205,13 +222,20 @@ export function metricsPortOf(p: Proc): Promise<number> {
  */
 export async function settled(p: Proc, topic: string, records: number, timeoutMs = 60_000): Promise<Sample[]> {
   const url = `http://127.0.0.1:${await metricsPortOf(p)}/metrics`;
-  return eventually(`${records} record(s) of ${topic} finished and committed, nothing in flight`, async () => {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`the worker logging to ${p.logFile} exited`);
-    const m = await scrapeMetrics(url);
-    const finished = ["stream_messages_handled_total", "stream_messages_retried_total", "stream_messages_dead_lettered_total"].reduce((n, name) => n + total(m, name, { topic }), 0);
-    const idle = total(m, "stream_messages_unfinished") === 0 && total(m, "stream_messages_buffered") === 0 && highest(m, "stream_commit_lag") === 0;
-    return finished >= records && idle ? m : undefined;
-  }, timeoutMs);
+  return eventually(
+    `${records} record(s) of ${topic} finished and committed, nothing in flight`,
+    async () => {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`the worker logging to ${p.logFile} exited`);
+      const m = await scrapeMetrics(url);
+      const finished = ["stream_messages_handled_total", "stream_messages_retried_total", "stream_messages_dead_lettered_total"].reduce(
+        (n, name) => n + total(m, name, { topic }),
+        0,
+      );
+      const idle = total(m, "stream_messages_unfinished") === 0 && total(m, "stream_messages_buffered") === 0 && highest(m, "stream_commit_lag") === 0;
+      return finished >= records && idle ? m : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export type MailSummary = { ID: string; MessageID: string; Subject: string; To: { Name: string; Address: string }[]; From: { Address: string } };

@@ -10,10 +10,12 @@ import { OUTBOX_QUARANTINE } from "../../shared/topics.ts";
 import { endpoints } from "../setup/endpoints.ts";
 import { createPayment, db, eventually, waitFinal } from "../payments/support.ts";
 
-
 const relayMetric = async (name: string) => {
   const text = await (await fetch(`http://127.0.0.1:${endpoints.METRICS_PORTS["outbox-relay"]}/metrics`)).text();
-  return text.split("\n").filter((l) => l.startsWith(`${name}{`)).reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(`${name}{`))
+    .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
 };
 const quarantinedCount = () => relayMetric("outbox_quarantined_total");
 
@@ -38,16 +40,24 @@ describe("outbox quarantine", () => {
     const ids = (await Promise.all([...before, ...after])).map((p) => p.id);
     await waitFinal(ids, 60_000);
     // Not only charged: their rows are marked published, so the backlog drains (nothing re-sent forever).
-    await eventually("the valid rows published", async () => {
-      const [r] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE key = ANY(${ids}) AND published_at IS NULL`;
-      return r!.n === 0 ? true : undefined;
-    }, 30_000);
+    await eventually(
+      "the valid rows published",
+      async () => {
+        const [r] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE key = ANY(${ids}) AND published_at IS NULL`;
+        return r!.n === 0 ? true : undefined;
+      },
+      30_000,
+    );
 
-    const rows = await eventually("every poisoned row quarantined", async () => {
-      const r = await db<{ id: string; published_at: Date | null; quarantined_at: Date | null }[]>`
+    const rows = await eventually(
+      "every poisoned row quarantined",
+      async () => {
+        const r = await db<{ id: string; published_at: Date | null; quarantined_at: Date | null }[]>`
         SELECT id::text, published_at, quarantined_at FROM outbox WHERE id = ANY(${poisoned}::bigint[])`;
-      return r.every((x) => x.quarantined_at !== null) ? r : undefined;
-    }, 30_000);
+        return r.every((x) => x.quarantined_at !== null) ? r : undefined;
+      },
+      30_000,
+    );
     expect(rows.every((r) => r.published_at === null)).toBe(true);
     const letters = await db<{ offset: string; original_topic: string; error_message: string; headers: Record<string, string> }[]>`
       SELECT "offset"::text, original_topic, error_message, headers FROM dead_letters
@@ -64,10 +74,16 @@ describe("outbox quarantine", () => {
     expect(letters.every((l) => l.headers["x-dlq-reason"] === "poison")).toBe(true);
     expect(await quarantinedCount()).toBeGreaterThanOrEqual(counted + 3);
     // Operators hear of it: the DLQ consumer's sweep mails what no DLQ topic brought.
-    await eventually("the ops alert for the quarantined rows", async () => {
-      const r = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM dead_letters WHERE topic = ${OUTBOX_QUARANTINE} AND "offset" = ANY(${poisoned}::bigint[]) AND alerted_at IS NOT NULL`;
-      return r[0]!.n === 3 ? true : undefined;
-    }, 90_000);
+    await eventually(
+      "the ops alert for the quarantined rows",
+      async () => {
+        const r = await db<
+          { n: number }[]
+        >`SELECT count(*)::int AS n FROM dead_letters WHERE topic = ${OUTBOX_QUARANTINE} AND "offset" = ANY(${poisoned}::bigint[]) AND alerted_at IS NOT NULL`;
+        return r[0]!.n === 3 ? true : undefined;
+      },
+      90_000,
+    );
   }, 150_000);
 
   test("a broker outage is a transient failure: the rows wait and are published once it is back, none quarantined", async () => {
@@ -80,7 +96,9 @@ describe("outbox quarantine", () => {
       ids = (await Promise.all(Array.from({ length: 5 }, () => createPayment("pm_card_visa")))).map((p) => p.id);
       // The relay tries, fails against the missing broker, and keeps the rows.
       await eventually("the relay to fail a batch", async () => ((await relayMetric("outbox_relay_failures_total")) > failed ? true : undefined), 90_000);
-      const [pending] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE key = ANY(${ids}) AND published_at IS NULL AND quarantined_at IS NULL`;
+      const [pending] = await db<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM outbox WHERE key = ANY(${ids}) AND published_at IS NULL AND quarantined_at IS NULL`;
       expect(pending!.n).toBe(5);
     } finally {
       await kafka.start();

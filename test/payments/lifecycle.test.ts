@@ -26,13 +26,23 @@ async function api(method: string, path: string, body?: unknown, key: string = c
 
 const payment = (id: string) => api("GET", `/v1/payments/${id}`).then((r) => r.json);
 const until = (what: string, id: string, ok: (p: any) => boolean, timeoutMs = 60_000) =>
-  eventually(what, async () => {
-    const p = await payment(id);
-    return ok(p) ? p : undefined;
-  }, timeoutMs);
+  eventually(
+    what,
+    async () => {
+      const p = await payment(id);
+      return ok(p) ? p : undefined;
+    },
+    timeoutMs,
+  );
 
 async function create(over: Record<string, unknown> = {}): Promise<string> {
-  const res = await api("POST", "/v1/payments", { amount: 100_00, currency: "EUR", payment_method: "pm_card_visa", customer: { email: "buyer@example.test" }, ...over });
+  const res = await api("POST", "/v1/payments", {
+    amount: 100_00,
+    currency: "EUR",
+    payment_method: "pm_card_visa",
+    customer: { email: "buyer@example.test" },
+    ...over,
+  });
   if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.json)}`);
   return res.json.id;
 }
@@ -77,7 +87,9 @@ describe("hold and capture", () => {
     const id = await create({ capture_method: "manual", capture_before: new Date(Date.now() + 3_000).toISOString() });
     await until("the authorization", id, (p) => p.status === "AUTHORIZED");
     await until("the expiry", id, (p) => p.status === "CANCELED", 60_000);
-    const [cmd] = await db<{ requested_by: string; state: string }[]>`SELECT requested_by, state FROM payment_commands WHERE payment_id = ${id} AND kind = 'cancel'`;
+    const [cmd] = await db<
+      { requested_by: string; state: string }[]
+    >`SELECT requested_by, state FROM payment_commands WHERE payment_id = ${id} AND kind = 'cancel'`;
     expect(cmd).toEqual({ requested_by: "expiry", state: "succeeded" });
     expect(await ledgerOf(id)).toMatchObject({ charges: 0, captured: 0 });
   }, 90_000);
@@ -99,7 +111,11 @@ describe("refunds", () => {
     const refused = answers.filter((a) => a.status !== 201);
     expect(new Set(refused.map((a) => `${a.status} ${a.json.error.code}`))).toEqual(new Set(["409 amount_too_large"]));
     const refundId = accepted[0]!.json.id;
-    await eventually("the refund succeeded", async () => ((await api("GET", `/v1/refunds/${refundId}`)).json.status === "succeeded" ? true : undefined), 60_000);
+    await eventually(
+      "the refund succeeded",
+      async () => ((await api("GET", `/v1/refunds/${refundId}`)).json.status === "succeeded" ? true : undefined),
+      60_000,
+    );
     expect(await payment(id)).toMatchObject({ amount_captured: 100_00, amount_refunded: 60_00 });
     const ledger = await ledgerOf(id);
     expect(ledger).toMatchObject({ captured: 100_00, refunded: 60_00 });
@@ -120,22 +136,36 @@ describe("refunds", () => {
 
   test("the command worker SIGKILLed mid-run: every refund ends final and none runs twice at the gateway", async () => {
     const ids = await Promise.all(Array.from({ length: 20 }, () => captured(50_00)));
-    const refunds = (await Promise.all(ids.flatMap((id) => [api("POST", "/v1/refunds", { payment_id: id, amount: 20_00 }), api("POST", "/v1/refunds", { payment_id: id, amount: 30_00 })]))).map(
-      (r) => r.json.id as string,
-    );
+    const refunds = (
+      await Promise.all(
+        ids.flatMap((id) => [api("POST", "/v1/refunds", { payment_id: id, amount: 20_00 }), api("POST", "/v1/refunds", { payment_id: id, amount: 30_00 })]),
+      )
+    ).map((r) => r.json.id as string);
     // Kill it once some refunds are done and some are not.
-    await eventually("the worker half-way through", async () => {
-      const [r] = await db<{ done: number }[]>`SELECT count(*) FILTER (WHERE status <> 'pending')::int AS done FROM refunds WHERE id = ANY(${refunds})`;
-      return r!.done > 0 && r!.done < refunds.length ? true : undefined;
-    }, 60_000, 20);
+    await eventually(
+      "the worker half-way through",
+      async () => {
+        const [r] = await db<{ done: number }[]>`SELECT count(*) FILTER (WHERE status <> 'pending')::int AS done FROM refunds WHERE id = ANY(${refunds})`;
+        return r!.done > 0 && r!.done < refunds.length ? true : undefined;
+      },
+      60_000,
+      20,
+    );
     process.kill(Number(readFileSync(childPidFile("command-worker"), "utf8")), "SIGKILL");
-    await eventually("every refund final", async () => {
-      const [r] = await db<{ open: number }[]>`SELECT count(*) FILTER (WHERE status = 'pending')::int AS open FROM refunds WHERE id = ANY(${refunds})`;
-      return r!.open === 0 ? true : undefined;
-    }, 120_000);
+    await eventually(
+      "every refund final",
+      async () => {
+        const [r] = await db<{ open: number }[]>`SELECT count(*) FILTER (WHERE status = 'pending')::int AS open FROM refunds WHERE id = ANY(${refunds})`;
+        return r!.open === 0 ? true : undefined;
+      },
+      120_000,
+    );
     for (const id of ids) {
       const ledger = await ledgerOf(id);
-      expect(ledger.refunds.map((r) => r.amount).sort((a, b) => a - b), id).toEqual([20_00, 30_00]);
+      expect(
+        ledger.refunds.map((r) => r.amount).sort((a, b) => a - b),
+        id,
+      ).toEqual([20_00, 30_00]);
       expect(ledger.refunded, id).toBe(50_00);
       expect((await payment(id)).amount_refunded, id).toBe(50_00);
     }

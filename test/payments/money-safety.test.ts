@@ -16,9 +16,7 @@ import { dlqTopic, Topics } from "../../shared/topics.ts";
 import { endpoints, publicFetch } from "../setup/endpoints.ts";
 import { NODE, produce, ROOT } from "../streams/kafka-tools.ts";
 import { circuitsClosed, restoreWebhooks } from "../connectors/support.ts";
-import {
-  advanceGatewayClock, auditAgainstGateway, chargesOf, clearFaults, db, eventually, HOUR_MS, mongo, setFaults, simAdmin, waitFinal,
-} from "./support.ts";
+import { advanceGatewayClock, auditAgainstGateway, chargesOf, clearFaults, db, eventually, HOUR_MS, mongo, setFaults, simAdmin, waitFinal } from "./support.ts";
 
 let merchant: CreatedMerchant;
 beforeAll(async () => {
@@ -47,11 +45,15 @@ const rules = (...list: { kind: string; phase?: string; times?: number }[]) =>
 
 /** Waits until the payment has at least `count` dead letters; returns their ids, oldest first. */
 const deadLetters = (paymentId: string, count = 1) =>
-  eventually(`${count} dead letter(s) for ${paymentId}`, async () => {
-    const rows = await db<{ id: string }[]>`
+  eventually(
+    `${count} dead letter(s) for ${paymentId}`,
+    async () => {
+      const rows = await db<{ id: string }[]>`
       SELECT id::text FROM dead_letters WHERE key = ${paymentId} AND topic = ${dlqTopic(Topics.paymentsCreated)} ORDER BY id`;
-    return rows.length >= count ? rows.map((r) => r.id) : undefined;
-  }, 60_000);
+      return rows.length >= count ? rows.map((r) => r.id) : undefined;
+    },
+    60_000,
+  );
 
 const statusOf = async (id: string) => (await db<{ status: string; last_error: string | null }[]>`SELECT status, last_error FROM payments WHERE id = ${id}`)[0];
 
@@ -88,9 +90,14 @@ describe("never a second charge after the gateway's 24-hour key window", () => {
     const child = spawn(NODE, [join(ROOT, "streams/payment-worker/main.ts")], {
       env: {
         ...process.env,
-        DATABASE_URL: endpoints.DATABASE_URL, KAFKA_BROKERS: endpoints.KAFKA_BROKERS, KAFKA_PARTITIONS: String(endpoints.KAFKA_PARTITIONS),
-        MONGO_URL: endpoints.MONGO_URL, STRIPE_API_BASE: endpoints.STRIPE_API_BASE,
-        CONSUMER_GROUP: `reread-${crypto.randomUUID()}`, SERVICE_NAME: "payment-worker-reread", METRICS_PORT: "0",
+        DATABASE_URL: endpoints.DATABASE_URL,
+        KAFKA_BROKERS: endpoints.KAFKA_BROKERS,
+        KAFKA_PARTITIONS: String(endpoints.KAFKA_PARTITIONS),
+        MONGO_URL: endpoints.MONGO_URL,
+        STRIPE_API_BASE: endpoints.STRIPE_API_BASE,
+        CONSUMER_GROUP: `reread-${crypto.randomUUID()}`,
+        SERVICE_NAME: "payment-worker-reread",
+        METRICS_PORT: "0",
       },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -104,7 +111,11 @@ describe("never a second charge after the gateway's 24-hour key window", () => {
     try {
       // Reached: it logged the payment (already final), or the gateway charged it again.
       const reached = async (id: string) => seen.has(id) || (await chargesOf(id)) > (chargedBefore.get(id) ?? 0);
-      await eventually("the re-reading worker to reach this test's payments", async () => ((await Promise.all(ids.map(reached))).every(Boolean) ? true : undefined), 120_000);
+      await eventually(
+        "the re-reading worker to reach this test's payments",
+        async () => ((await Promise.all(ids.map(reached))).every(Boolean) ? true : undefined),
+        120_000,
+      );
     } finally {
       child.kill("SIGTERM");
     }
@@ -117,10 +128,16 @@ describe("never a second charge after the gateway's 24-hour key window", () => {
 describe("payments the gateway left half-done converge by asking it", () => {
   test("an intent that stays processing is retrieved until it settles: approved, charged once", async () => {
     const id = await pay("pm_card_processing");
-    const intent = await eventually("the intent id on record", async () => {
-      const [r] = await db<{ gateway_intent_id: string | null; last_error: string | null }[]>`SELECT gateway_intent_id, last_error FROM payments WHERE id = ${id}`;
-      return r?.gateway_intent_id && r.last_error?.includes("processing") ? r.gateway_intent_id : undefined;
-    }, 30_000);
+    const intent = await eventually(
+      "the intent id on record",
+      async () => {
+        const [r] = await db<
+          { gateway_intent_id: string | null; last_error: string | null }[]
+        >`SELECT gateway_intent_id, last_error FROM payments WHERE id = ${id}`;
+        return r?.gateway_intent_id && r.last_error?.includes("processing") ? r.gateway_intent_id : undefined;
+      },
+      30_000,
+    );
     expect(intent).toStartWith("pi_");
     await advanceGatewayClock(2 * HOUR_MS); // the gateway finishes processing
     await waitFinal([id], 90_000);
@@ -147,12 +164,22 @@ describe("the worker charges what the payment says", () => {
     const now = new Date().toISOString();
     await db`INSERT INTO payments (id, merchant_id, amount, currency, payment_method, customer_email, created_at, updated_at)
              VALUES (${id}, ${merchant.merchantId}, 1000, 'EUR', 'pm_card_visa', 'buyer@example.test', ${now}, ${now})`;
-    const event = (amount: number) => JSON.stringify({
-      v: 1, paymentId: id, merchantId: merchant.merchantId, amount, currency: "EUR", paymentMethod: "pm_card_visa", customer: { email: "buyer@example.test" }, createdAt: now,
-    });
+    const event = (amount: number) =>
+      JSON.stringify({
+        v: 1,
+        paymentId: id,
+        merchantId: merchant.merchantId,
+        amount,
+        currency: "EUR",
+        paymentMethod: "pm_card_visa",
+        customer: { email: "buyer@example.test" },
+        createdAt: now,
+      });
     produce(Topics.paymentsCreated, [{ key: id, value: event(999_999) }]);
     const [letter] = await deadLetters(id);
-    const [dead] = await db<{ error_message: string; headers: Record<string, string> }[]>`SELECT error_message, headers FROM dead_letters WHERE id = ${letter!}::bigint`;
+    const [dead] = await db<
+      { error_message: string; headers: Record<string, string> }[]
+    >`SELECT error_message, headers FROM dead_letters WHERE id = ${letter!}::bigint`;
     expect(dead?.headers["x-dlq-reason"]).toBe("poison");
     expect(dead?.error_message).toContain("amount");
     expect((await statusOf(id))?.status).toBe("PENDING");
@@ -161,7 +188,11 @@ describe("the worker charges what the payment says", () => {
     produce(Topics.paymentsCreated, [{ key: id, value: event(1000) }]);
     await waitFinal([id], 30_000);
     expect(await chargesOf(id)).toBe(1);
-    const creates = await mongo.db().collection<{ request: { method: string; params: { amount?: number } } }>("gateway_attempts").find({ paymentId: id, "request.method": "POST" }).toArray();
+    const creates = await mongo
+      .db()
+      .collection<{ request: { method: string; params: { amount?: number } } }>("gateway_attempts")
+      .find({ paymentId: id, "request.method": "POST" })
+      .toArray();
     expect(creates.map((d) => d.request.params.amount)).toEqual([1000]);
   }, 90_000);
 });

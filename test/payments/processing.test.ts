@@ -8,7 +8,19 @@ import { deadLetterStore } from "../../shared/dead-letters/store.ts";
 import { dlqTopic, Topics } from "../../shared/topics.ts";
 import { endpoints } from "../setup/endpoints.ts";
 import { childPidFile } from "../../infra/stack/components/service.ts";
-import { auditAgainstGateway, auditOf, chargesOf, clearFaults, createPayment, db, eventually, getPayment, recordsFor, setFaults, waitFinal } from "./support.ts";
+import {
+  auditAgainstGateway,
+  auditOf,
+  chargesOf,
+  clearFaults,
+  createPayment,
+  db,
+  eventually,
+  getPayment,
+  recordsFor,
+  setFaults,
+  waitFinal,
+} from "./support.ts";
 
 afterEach(() => clearFaults());
 
@@ -24,11 +36,19 @@ async function expectCompleteAudit(ids: string[], statuses: Map<string, string>,
   expect(audit.problems).toEqual([]);
   expect(audit.interrupted).toBeLessThanOrEqual(maxInterrupted);
   const docs = await auditOf(ids);
-  const byWebhook = new Set((await db<{ payment_id: string }[]>`SELECT payment_id FROM gateway_webhook_events WHERE payment_id = ANY(${ids}) AND outcome = 'settled'`).map((r) => r.payment_id));
+  const byWebhook = new Set(
+    (await db<{ payment_id: string }[]>`SELECT payment_id FROM gateway_webhook_events WHERE payment_id = ANY(${ids}) AND outcome = 'settled'`).map(
+      (r) => r.payment_id,
+    ),
+  );
   for (const id of ids) {
     const answered = docs.filter((d) => d.paymentId === id && d.outcome !== null && d.outcome !== "not_found").sort((a, b) => +a.startedAt - +b.startedAt);
     const expected = statuses.get(id) === "APPROVED" ? "approved" : "denied";
-    if (byWebhook.has(id)) expect(answered.map((d) => d.outcome), id).not.toContain(expected === "approved" ? "denied" : "approved");
+    if (byWebhook.has(id))
+      expect(
+        answered.map((d) => d.outcome),
+        id,
+      ).not.toContain(expected === "approved" ? "denied" : "approved");
     else expect(answered.at(-1)?.outcome, id).toBe(expected);
     for (const d of docs.filter((x) => x.paymentId === id && x.request.method === "POST")) expect(d.request.params.payment_method).toBe("[redacted]");
   }
@@ -46,28 +66,36 @@ describe("payment processing", () => {
     ["pm_card_chargeDeclinedExpiredCard", "DENIED", "expired_card"],
     ["pm_card_chargeDeclinedIncorrectCvc", "DENIED", "incorrect_cvc"],
     ["pm_card_doesNotExist", "DENIED", "invalid_payment_method"],
-  ])("%s ends %s (%s), visible on GET, with its PaymentResult on payments.results", async (pm, status, decline) => {
-    const created = await createPayment(pm);
-    expect(created.status).toBe("PENDING");
-    await waitFinal([created.id], 30_000);
-    const got = await getPayment(created.id);
-    expect(got.status).toBe(status);
-    expect(got.decline_code).toBe(decline);
-    const [event] = recordsFor(Topics.paymentsResults, [created.id]);
-    const result = JSON.parse(event?.value ?? "{}");
-    expect(result).toMatchObject({ v: 1, paymentId: created.id, status });
-    if (decline) expect(result.declineCode).toBe(decline);
-    expect(await chargesOf(created.id)).toBe(status === "APPROVED" ? 1 : 0);
-  }, 60_000);
+  ])(
+    "%s ends %s (%s), visible on GET, with its PaymentResult on payments.results",
+    async (pm, status, decline) => {
+      const created = await createPayment(pm);
+      expect(created.status).toBe("PENDING");
+      await waitFinal([created.id], 30_000);
+      const got = await getPayment(created.id);
+      expect(got.status).toBe(status);
+      expect(got.decline_code).toBe(decline);
+      const [event] = recordsFor(Topics.paymentsResults, [created.id]);
+      const result = JSON.parse(event?.value ?? "{}");
+      expect(result).toMatchObject({ v: 1, paymentId: created.id, status });
+      if (decline) expect(result.declineCode).toBe(decline);
+      expect(await chargesOf(created.id)).toBe(status === "APPROVED" ? 1 : 0);
+    },
+    60_000,
+  );
 
   test("a processing error is retried, never read as a decline", async () => {
     const created = await createPayment("pm_card_chargeDeclinedProcessingError");
     // It keeps failing on every try; what matters is that it is not DENIED meanwhile: wait
     // until the gateway has answered a retry (an exchange of a later attempt), then look.
-    await eventually("a retried attempt answered", async () => {
-      const retried = (await auditOf([created.id])).filter((d) => d.attempt > 1);
-      return retried.length > 0 ? retried : undefined;
-    }, 20_000);
+    await eventually(
+      "a retried attempt answered",
+      async () => {
+        const retried = (await auditOf([created.id])).filter((d) => d.attempt > 1);
+        return retried.length > 0 ? retried : undefined;
+      },
+      20_000,
+    );
     const got = await getPayment(created.id);
     expect(got.status).toBe("PENDING");
     expect(got.last_error).toContain("processing error");
@@ -92,10 +120,14 @@ describe("payment processing", () => {
     const creating = Array.from({ length: 500 }, (_, i) => createPayment(i % 5 === 4 ? "pm_card_chargeDeclinedFraudulent" : "pm_card_visa"));
     const first = await Promise.all(creating.slice(0, 250));
     // Kill it mid-stream: once some of the first half are decided and some are not.
-    await eventually("the worker half-way through the first payments", async () => {
-      const [r] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM payments WHERE id = ANY(${first.map((p) => p.id)}) AND status <> 'PENDING'`;
-      return r!.n > 0 && r!.n < first.length ? true : undefined;
-    }, 30_000);
+    await eventually(
+      "the worker half-way through the first payments",
+      async () => {
+        const [r] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM payments WHERE id = ANY(${first.map((p) => p.id)}) AND status <> 'PENDING'`;
+        return r!.n > 0 && r!.n < first.length ? true : undefined;
+      },
+      30_000,
+    );
     process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL");
     const rest = await Promise.all(creating.slice(250));
     // Its supervisor restarts it, as a process manager would.
@@ -122,20 +154,28 @@ describe("payment processing", () => {
 
     // The cause is fixed (outage over); the operator replays the stored dead letter.
     await clearFaults();
-    const letter = await eventually("the stored dead letter", async () => {
-      const [row] = await db<{ id: string }[]>`SELECT id::text FROM dead_letters WHERE key = ${created.id} AND topic = ${dlqTopic(Topics.paymentsCreated)}`;
-      return row?.id;
-    }, 10_000);
+    const letter = await eventually(
+      "the stored dead letter",
+      async () => {
+        const [row] = await db<{ id: string }[]>`SELECT id::text FROM dead_letters WHERE key = ${created.id} AND topic = ${dlqTopic(Topics.paymentsCreated)}`;
+        return row?.id;
+      },
+      10_000,
+    );
     await deadLetterStore(db as never).replay(letter);
     await waitFinal([created.id], 30_000);
     expect((await getPayment(created.id)).status).toBe("APPROVED");
     expect(await chargesOf(created.id)).toBe(1);
     const messageId = `<${created.id}-approved@payments.local>`;
-    const mails = await eventually("the customer's mail", async () => {
-      const res = await fetch(`${endpoints.MAILPIT_URL}/api/v1/search?query=${encodeURIComponent(`message-id:"${messageId}"`)}`);
-      const n = ((await res.json()) as { messages: unknown[] }).messages.length;
-      return n > 0 ? n : undefined;
-    }, 20_000);
+    const mails = await eventually(
+      "the customer's mail",
+      async () => {
+        const res = await fetch(`${endpoints.MAILPIT_URL}/api/v1/search?query=${encodeURIComponent(`message-id:"${messageId}"`)}`);
+        const n = ((await res.json()) as { messages: unknown[] }).messages.length;
+        return n > 0 ? n : undefined;
+      },
+      20_000,
+    );
     expect(mails).toBe(1);
   }, 420_000);
 });

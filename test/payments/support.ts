@@ -16,7 +16,13 @@ export const sim = endpoints.STRIPE_API_BASE;
 export type Payment = { id: string; status: string; decline_code: string | null; last_error: string | null; amount: number; currency: string };
 
 export async function createPayment(paymentMethod: string, over: Record<string, unknown> = {}): Promise<Payment> {
-  const res = await postPayment({ amount: 4200, currency: "EUR", payment_method: paymentMethod, customer: { email: "buyer@example.test", name: "Buyer" }, ...over });
+  const res = await postPayment({
+    amount: 4200,
+    currency: "EUR",
+    payment_method: paymentMethod,
+    customer: { email: "buyer@example.test", name: "Buyer" },
+    ...over,
+  });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as Payment;
 }
@@ -59,7 +65,11 @@ export type AuditDoc = {
   request: { method: string; params: Record<string, unknown> };
 };
 export const auditOf = (paymentIds: string[]) =>
-  mongo.db().collection<AuditDoc>("gateway_attempts").find({ paymentId: { $in: paymentIds } }).toArray();
+  mongo
+    .db()
+    .collection<AuditDoc>("gateway_attempts")
+    .find({ paymentId: { $in: paymentIds } })
+    .toArray();
 
 /** PaymentResult records on a topic for the given payment ids. */
 export function recordsFor(topic: string, keys: string[], timeoutMs = 60_000): { key: string; value: string; headers: Record<string, string> }[] {
@@ -71,7 +81,15 @@ export function recordsFor(topic: string, keys: string[], timeoutMs = 60_000): {
 export const advanceGatewayClock = (ms: number) => simAdmin("clock", { method: "POST", body: JSON.stringify({ advanceMs: ms }) });
 export const HOUR_MS = 3_600_000;
 
-export type GatewayRequest = { seq: number; method: string; path: string; exchangeId: string | null; paymentId: string | null; status: number | "reset" | null; fault: string | null };
+export type GatewayRequest = {
+  seq: number;
+  method: string;
+  path: string;
+  exchangeId: string | null;
+  paymentId: string | null;
+  status: number | "reset" | null;
+  fault: string | null;
+};
 /** Every request the gateway received about these payments, from its own log. */
 export async function gatewayRequests(paymentIds: string[]): Promise<GatewayRequest[]> {
   const out: GatewayRequest[] = [];
@@ -95,18 +113,36 @@ export async function auditAgainstGateway(paymentIds: string[], timeoutMs = 10_0
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const requests = await gatewayRequests(paymentIds);
-    const journal = new Set((await mongo.db().collection<{ _id: string }>("gateway_requests").find({ paymentId: { $in: paymentIds } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
-    const docs = await mongo.db().collection<ExchangeDoc>("gateway_attempts").find({ paymentId: { $in: paymentIds } }).toArray();
+    const journal = new Set(
+      (
+        await mongo
+          .db()
+          .collection<{ _id: string }>("gateway_requests")
+          .find({ paymentId: { $in: paymentIds } }, { projection: { _id: 1 } })
+          .toArray()
+      ).map((d) => d._id),
+    );
+    const docs = await mongo
+      .db()
+      .collection<ExchangeDoc>("gateway_attempts")
+      .find({ paymentId: { $in: paymentIds } })
+      .toArray();
     const byId = new Map(docs.map((d) => [d._id, d]));
     const problems: string[] = [];
     const seen = new Map<string, number>();
     let interrupted = 0;
     for (const r of requests) {
-      if (r.exchangeId === null) { problems.push(`request #${r.seq} ${r.method} ${r.path} carries no exchange id`); continue; }
+      if (r.exchangeId === null) {
+        problems.push(`request #${r.seq} ${r.method} ${r.path} carries no exchange id`);
+        continue;
+      }
       seen.set(r.exchangeId, (seen.get(r.exchangeId) ?? 0) + 1);
       if (!journal.has(r.exchangeId)) problems.push(`request #${r.seq} (${r.exchangeId}) was sent without a journal entry`);
       const doc = byId.get(r.exchangeId);
-      if (!doc) { interrupted++; continue; }
+      if (!doc) {
+        interrupted++;
+        continue;
+      }
       const recorded = doc.response.status;
       // A reset never answers; a held connection answers after the client gave up, or in time.
       const ok = r.status === "reset" ? recorded === null : r.fault?.startsWith("hang") ? recorded === null || recorded === r.status : recorded === r.status;

@@ -9,10 +9,7 @@ import { join } from "node:path";
 
 export async function startContainers(): Promise<Record<string, string>> {
   const root = join(import.meta.dir, "../..");
-  const env = await new DockerComposeEnvironment(root, "compose.yaml")
-    .withWaitStrategy("caddy-1", Wait.forListeningPorts())
-    .withStartupTimeout(300_000)
-    .up();
+  const env = await new DockerComposeEnvironment(root, "compose.yaml").withWaitStrategy("caddy-1", Wait.forListeningPorts()).withStartupTimeout(300_000).up();
   process.once("beforeExit", () => void env.down());
   // Caddy's root CA lives in its data volume; copy it out for certificate verification.
   const caddy = env.getContainer("caddy-1");

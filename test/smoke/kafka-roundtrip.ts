@@ -19,7 +19,14 @@ await producer.send(sent);
 await producer.disconnect();
 
 const consumer = createKafkaConsumer({ brokers, groupId: `smoke-${process.pid}`, topics: [topic], clientId: "smoke-consumer" });
-const received = firstValueFrom(consumer.messages$.pipe(filter((m) => m.topic === topic), take(count), toArray(), timeout(30_000)));
+const received = firstValueFrom(
+  consumer.messages$.pipe(
+    filter((m) => m.topic === topic),
+    take(count),
+    toArray(),
+    timeout(30_000),
+  ),
+);
 consumer.assignments$.subscribe((e) => {
   if (e.type === "revoked") e.done();
 });

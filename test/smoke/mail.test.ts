@@ -11,11 +11,16 @@ test("a mail sent with nodemailer over SMTP is returned by the Mailpit API", asy
   transport.close();
 
   type Found = { Subject: string; To: { Address: string }[] };
-  const found = await eventually("the mail in Mailpit", async () => {
-    const res = await fetch(`${endpoints.MAILPIT_URL}/api/v1/search?query=${encodeURIComponent(`subject:"${subject}"`)}`);
-    expect(res.ok).toBe(true);
-    return ((await res.json()) as { messages: Found[] }).messages[0];
-  }, 3_000, 100);
+  const found = await eventually(
+    "the mail in Mailpit",
+    async () => {
+      const res = await fetch(`${endpoints.MAILPIT_URL}/api/v1/search?query=${encodeURIComponent(`subject:"${subject}"`)}`);
+      expect(res.ok).toBe(true);
+      return ((await res.json()) as { messages: Found[] }).messages[0];
+    },
+    3_000,
+    100,
+  );
   expect(found.Subject).toBe(subject);
   expect(found.To.map((t) => t.Address)).toEqual([to]);
 });

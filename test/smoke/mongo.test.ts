@@ -13,7 +13,11 @@ test("the audit store takes unordered bulk inserts, enforces a unique index and 
   expect(res.insertedCount).toBe(10);
 
   // One duplicate in the middle of a batch: it is rejected, the others still land.
-  const again = [{ _id: "d10", paymentId: "pay_1", n: 10 }, { _id: "dup", paymentId: "pay_1", n: 3 }, { _id: "d11", paymentId: "pay_1", n: 11 }];
+  const again = [
+    { _id: "d10", paymentId: "pay_1", n: 10 },
+    { _id: "dup", paymentId: "pay_1", n: 3 },
+    { _id: "d11", paymentId: "pay_1", n: 11 },
+  ];
   const err = await coll.insertMany(again, { ordered: false }).catch((e) => e);
   expect(err).toBeInstanceOf(MongoBulkWriteError);
   expect((err as MongoBulkWriteError).insertedCount).toBe(2);

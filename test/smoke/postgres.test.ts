@@ -11,10 +11,15 @@ test("a row written on the primary becomes readable on the streaming replica", a
   await primary`create table if not exists smoke_replication (id text primary key, at timestamptz not null default now())`;
   const id = crypto.randomUUID();
   await primary`insert into smoke_replication (id) values (${id})`;
-  const rows = await eventually<readonly unknown[]>("the row on the replica", async () => {
-    const r = await replica`select id from smoke_replication where id = ${id}`;
-    return r.length > 0 ? r : undefined;
-  }, 5_000, 100);
+  const rows = await eventually<readonly unknown[]>(
+    "the row on the replica",
+    async () => {
+      const r = await replica`select id from smoke_replication where id = ${id}`;
+      return r.length > 0 ? r : undefined;
+    },
+    5_000,
+    100,
+  );
   expect(rows).toEqual([{ id }]);
   const [standby] = await replica`select pg_is_in_recovery() as standby`;
   expect(standby?.standby).toBe(true);

@@ -106,7 +106,10 @@ describe("stream engine on Kafka", () => {
 
   test("a retried record is not delivered before its due time, and arrives within a second after it", async () => {
     const s = scenario("retry");
-    produce(s.topic, records(50, 10, (i) => (i % 10 === 3 ? { retryOnce: true } : {})));
+    produce(
+      s.topic,
+      records(50, 10, (i) => (i % 10 === 3 ? { retryOnce: true } : {})),
+    );
     s.worker({ HANDLER_MS: "1" });
     await eventually("all 50 handled", () => finishedIds(s.log()).size === 50, 60_000, 100);
     const retried = s.log().filter((e) => e.ev === "start" && e.attempt === 2);
@@ -134,7 +137,10 @@ describe("stream engine on Kafka", () => {
     expect(dead?.headers[Headers.errorClass]).toBe("PoisonError");
     expect(dead?.headers[Headers.errorMessage]).toContain("not a record");
     // Same key, after the pill: still processed, in order.
-    const seqs = s.log().filter((e) => e.ev === "end").map((e) => e.seq);
+    const seqs = s
+      .log()
+      .filter((e) => e.ev === "end")
+      .map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i));
   }, 120_000);
 
@@ -144,7 +150,13 @@ describe("stream engine on Kafka", () => {
     s.worker({ CONCURRENCY: "8", HANDLER_MS: "20" });
     await eventually("some handled", () => finishedIds(s.log()).size >= 200, 60_000, 100);
     const second = s.worker({ CONCURRENCY: "8", HANDLER_MS: "20" });
-    const pids = () => new Set(s.log().filter((e) => e.ev === "end").map((e) => e.pid));
+    const pids = () =>
+      new Set(
+        s
+          .log()
+          .filter((e) => e.ev === "end")
+          .map((e) => e.pid),
+      );
     await eventually("the second consumer got partitions", () => pids().size === 2, 60_000, 100);
     second.kill("SIGTERM");
     expect(await stopped(second)).toBe(0);

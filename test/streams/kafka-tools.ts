@@ -33,7 +33,12 @@ export interface TopicRecord {
 }
 
 export function readTopic(topic: string, count: number): TopicRecord[] {
-  const rows = JSON.parse(runNode("read-topic.ts", [topic, String(count)]).trim().split("\n").at(-1) ?? "[]") as TopicRecord[];
+  const rows = JSON.parse(
+    runNode("read-topic.ts", [topic, String(count)])
+      .trim()
+      .split("\n")
+      .at(-1) ?? "[]",
+  ) as TopicRecord[];
   return rows.map((r) => ({ ...r, value: r.value === null ? null : Buffer.from(r.value, "base64").toString("utf8") }));
 }
 

@@ -8,7 +8,10 @@ const [topic, file] = process.argv.slice(2) as [string, string];
 const brokers = process.env.KAFKA_BROKERS ?? "127.0.0.1:19092";
 const partitions = Number(process.env.PARTITIONS ?? 12);
 const records = JSON.parse(readFileSync(file, "utf8")) as { key: string; value: string; headers?: Record<string, string> }[];
-await ensureTopics(brokers, [topic, ...RetryTiers.map((t) => retryTopic(topic, t.name)), dlqTopic(topic)].map((name) => ({ name, partitions })));
+await ensureTopics(
+  brokers,
+  [topic, ...RetryTiers.map((t) => retryTopic(topic, t.name)), dlqTopic(topic)].map((name) => ({ name, partitions })),
+);
 const producer = await createKafkaProducer({ brokers, clientId: "test-producer" });
 for (let i = 0; i < records.length; i += 500) {
   await producer.send(records.slice(i, i + 500).map((r) => ({ topic, key: r.key, value: Buffer.from(r.value, "utf8"), headers: r.headers ?? {} })));

@@ -10,7 +10,14 @@ const consumer = createKafkaConsumer({
   clientId: "test-reader",
 });
 consumer.assignments$.subscribe((e) => e.type === "revoked" && e.done());
-const got = firstValueFrom(consumer.messages$.pipe(filter((m) => m.topic === topic), take(Number(count)), toArray(), timeout(Number(process.env.READ_TIMEOUT_MS ?? 30_000))));
+const got = firstValueFrom(
+  consumer.messages$.pipe(
+    filter((m) => m.topic === topic),
+    take(Number(count)),
+    toArray(),
+    timeout(Number(process.env.READ_TIMEOUT_MS ?? 30_000)),
+  ),
+);
 await consumer.start();
 const records = await got;
 await consumer.disconnect();

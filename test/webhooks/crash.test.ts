@@ -7,7 +7,21 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Sql } from "../../shared/db/client.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
-import { attemptLog, deliveries, eventually, kill, newPaymentId, openDb, ready, seedEndpoint, seedMerchant, startDispatcher, uniquePool, writeEvent, type Dispatcher } from "./tools.ts";
+import {
+  attemptLog,
+  deliveries,
+  eventually,
+  kill,
+  newPaymentId,
+  openDb,
+  ready,
+  seedEndpoint,
+  seedMerchant,
+  startDispatcher,
+  uniquePool,
+  writeEvent,
+  type Dispatcher,
+} from "./tools.ts";
 
 let sql: Sql;
 let rx: Receiver;
@@ -29,7 +43,6 @@ afterAll(async () => {
   rx.stop();
   await sql.end({ timeout: 5 });
 }, 60_000); // a graceful stop of a dispatcher may take its drain time
-
 
 test("SIGKILL of a dispatcher mid-load: every event delivered, duplicates only with the same event id", async () => {
   const pool = uniquePool("crash");
@@ -62,15 +75,22 @@ test("SIGKILL of a dispatcher mid-load: every event delivered, duplicates only w
   const all = () => [...expected.values()].flat();
 
   await eventually("a third of the events delivered", () => rx.accepted().length >= 100 || undefined, 60_000, 20);
-  const inFlightAtKill = (await sql<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM webhook_deliveries WHERE pool = ${pool} AND state = 'pending' AND leased_until > now()`)[0]!.n;
+  const inFlightAtKill = (
+    await sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM webhook_deliveries WHERE pool = ${pool} AND state = 'pending' AND leased_until > now()`
+  )[0]!.n;
   await kill(victim, "SIGKILL");
   procs.push(startDispatcher(env, "webhook-dispatcher-replacement"));
   await writing;
 
   const events = all();
   expect(events.length).toBe(300);
-  await eventually("every event delivered", async () => (await deliveries(sql, events)).filter((d) => d.state === "delivered").length === events.length || undefined, 120_000, 250);
+  await eventually(
+    "every event delivered",
+    async () => (await deliveries(sql, events)).filter((d) => d.state === "delivered").length === events.length || undefined,
+    120_000,
+    250,
+  );
 
   const duplicates = rx.duplicates();
   const extra = [...duplicates.values()].reduce((s, n) => s + n - 1, 0);

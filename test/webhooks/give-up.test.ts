@@ -15,7 +15,21 @@ import { WEBHOOK_DELIVERY_DEAD_LETTERS, WEBHOOK_ENDPOINT_DEAD_LETTERS, WebhookHe
 import { checkEvent } from "../../shared/events.ts";
 import { mailpit } from "../notifications/tools.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
-import { attemptLog, deliveries, eventually, kill, newPaymentId, openDb, ready, seedEndpoint, seedMerchant, startDispatcher, uniquePool, writeEvent, type Dispatcher } from "./tools.ts";
+import {
+  attemptLog,
+  deliveries,
+  eventually,
+  kill,
+  newPaymentId,
+  openDb,
+  ready,
+  seedEndpoint,
+  seedMerchant,
+  startDispatcher,
+  uniquePool,
+  writeEvent,
+  type Dispatcher,
+} from "./tools.ts";
 
 let sql: Sql;
 let rx: Receiver;
@@ -31,7 +45,6 @@ afterAll(async () => {
   rx.stop();
   await sql.end({ timeout: 5 });
 }, 60_000); // a graceful stop of a dispatcher may take its drain time
-
 
 test("given up after the window, endpoint disabled with an alert, a replayed dead letter delivered after re-enabling", async () => {
   const pool = uniquePool("give-up");
@@ -51,10 +64,16 @@ test("given up after the window, endpoint disabled with an alert, a replayed dea
   const authorized = await writeEvent(sql, merchantId, pay, "payment.authorized");
   const captured = await writeEvent(sql, merchantId, pay, "payment.captured");
 
-  const [endpointRow] = await eventually("the endpoint disabled for failing", async () => {
-    const rows = await sql<{ enabled: boolean; disabled_reason: string | null }[]>`SELECT enabled, disabled_reason FROM webhook_endpoints WHERE id = ${ep.id}`;
-    return rows[0]!.disabled_reason === "failing" ? rows : undefined;
-  }, 60_000);
+  const [endpointRow] = await eventually(
+    "the endpoint disabled for failing",
+    async () => {
+      const rows = await sql<
+        { enabled: boolean; disabled_reason: string | null }[]
+      >`SELECT enabled, disabled_reason FROM webhook_endpoints WHERE id = ${ep.id}`;
+      return rows[0]!.disabled_reason === "failing" ? rows : undefined;
+    },
+    60_000,
+  );
   expect(endpointRow!.enabled).toBe(false);
 
   // The first event died after its window; only then did the second one go out.
@@ -94,10 +113,14 @@ test("given up after the window, endpoint disabled with an alert, a replayed dea
   expect(rx.acceptedEventIds().size).toBe(0);
   await sql.begin((tx) => updateEndpoint(tx, merchantId, ep.id, { enabled: true }));
   await eventually("the replayed event delivered", () => rx.firstAccepted(authorized) ?? undefined, 30_000);
-  const settled = await eventually("the delivery recorded as delivered", async () => {
-    const [d] = await deliveries(sql, [authorized]);
-    return d!.state === "delivered" ? d : undefined;
-  }, 30_000);
+  const settled = await eventually(
+    "the delivery recorded as delivered",
+    async () => {
+      const [d] = await deliveries(sql, [authorized]);
+      return d!.state === "delivered" ? d : undefined;
+    },
+    30_000,
+  );
   expect(settled.attempts).toBe(1);
   expect(rx.badRequests()).toEqual([]);
 }, 300_000);

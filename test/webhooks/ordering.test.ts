@@ -9,7 +9,20 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Sql } from "../../shared/db/client.ts";
 import type { EventType } from "../../shared/merchant-events/catalogue.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
-import { deliveries, eventually, kill, newPaymentId, openDb, ready, seedEndpoint, seedMerchant, startDispatcher, uniquePool, writeEvent, type Dispatcher } from "./tools.ts";
+import {
+  deliveries,
+  eventually,
+  kill,
+  newPaymentId,
+  openDb,
+  ready,
+  seedEndpoint,
+  seedMerchant,
+  startDispatcher,
+  uniquePool,
+  writeEvent,
+  type Dispatcher,
+} from "./tools.ts";
 
 let sql: Sql;
 let rx: Receiver;
@@ -33,7 +46,6 @@ afterAll(async () => {
   rx.stop();
   await sql.end({ timeout: 5 });
 }, 60_000); // a graceful stop of a dispatcher may take its drain time
-
 
 const LIFECYCLE: EventType[] = ["payment.authorized", "payment.captured", "refund.succeeded"];
 
@@ -60,10 +72,22 @@ test("150 payments x 3 events, 20% failures: each payment's events arrive in the
   await kill(intakeOnly, "SIGTERM");
   expect(rx.received.length).toBe(0);
 
-  dispatcher = startDispatcher({ WEBHOOK_POOL: pool, PAYORCH_DEV_MODE: "1", WEBHOOK_RETRY_SCHEDULE: "200ms,400ms", WEBHOOK_GIVE_UP_AFTER: "10m", WEBHOOK_CONCURRENCY: "16", WEBHOOK_POLL_MS: "50" });
+  dispatcher = startDispatcher({
+    WEBHOOK_POOL: pool,
+    PAYORCH_DEV_MODE: "1",
+    WEBHOOK_RETRY_SCHEDULE: "200ms,400ms",
+    WEBHOOK_GIVE_UP_AFTER: "10m",
+    WEBHOOK_CONCURRENCY: "16",
+    WEBHOOK_POLL_MS: "50",
+  });
   await ready(dispatcher);
 
-  await eventually("every event delivered", async () => (await deliveries(sql, all)).filter((d) => d.state === "delivered").length === all.length || undefined, 120_000, 500);
+  await eventually(
+    "every event delivered",
+    async () => (await deliveries(sql, all)).filter((d) => d.state === "delivered").length === all.length || undefined,
+    120_000,
+    500,
+  );
 
   expect(rx.acceptedEventIds()).toEqual(new Set(all));
   expect(rx.orderViolations(expected)).toEqual([]);

@@ -7,7 +7,23 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Sql } from "../../shared/db/client.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
-import { attemptLog, deliveries, eventually, kill, metric, newPaymentId, openDb, ready, sample, seedEndpoint, seedMerchant, startDispatcher, uniquePool, writeEvent, type Dispatcher } from "./tools.ts";
+import {
+  attemptLog,
+  deliveries,
+  eventually,
+  kill,
+  metric,
+  newPaymentId,
+  openDb,
+  ready,
+  sample,
+  seedEndpoint,
+  seedMerchant,
+  startDispatcher,
+  uniquePool,
+  writeEvent,
+  type Dispatcher,
+} from "./tools.ts";
 
 let sql: Sql;
 let rx: Receiver;
@@ -23,7 +39,6 @@ afterAll(async () => {
   rx.stop();
   await sql.end({ timeout: 5 });
 }, 60_000); // a graceful stop of a dispatcher may take its drain time
-
 
 test("500s through three tiers and more, then recovery: every event arrives, every attempt is logged", async () => {
   const pool = uniquePool("retries");
@@ -53,7 +68,11 @@ test("500s through three tiers and more, then recovery: every event arrives, eve
   expect(events.filter((_, i) => i % 2 === 1).map((id) => rx.attemptsOf(id).length)).toEqual(Array(6).fill(0));
   rx.setRespond(() => 200);
 
-  await eventually("every event delivered", async () => (await deliveries(sql, events)).filter((d) => d.state === "delivered").length === events.length || undefined, 60_000);
+  await eventually(
+    "every event delivered",
+    async () => (await deliveries(sql, events)).filter((d) => d.state === "delivered").length === events.length || undefined,
+    60_000,
+  );
 
   expect(rx.acceptedEventIds()).toEqual(new Set(events));
   expect(rx.badRequests()).toEqual([]);

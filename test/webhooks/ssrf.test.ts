@@ -10,7 +10,21 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Sql } from "../../shared/db/client.ts";
 import { WEBHOOK_ENDPOINT_DEAD_LETTERS } from "../../shared/topics.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
-import { attemptLog, deliveries, eventually, kill, newPaymentId, openDb, ready, seedEndpoint, seedMerchant, startDispatcher, uniquePool, writeEvent, type Dispatcher } from "./tools.ts";
+import {
+  attemptLog,
+  deliveries,
+  eventually,
+  kill,
+  newPaymentId,
+  openDb,
+  ready,
+  seedEndpoint,
+  seedMerchant,
+  startDispatcher,
+  uniquePool,
+  writeEvent,
+  type Dispatcher,
+} from "./tools.ts";
 
 let sql: Sql;
 let rx: Receiver;
@@ -26,21 +40,29 @@ afterAll(async () => {
   await sql.end({ timeout: 5 });
 }, 60_000); // a graceful stop of a dispatcher may take its drain time
 
-
 test("dev mode off: loopback destinations are refused at delivery, and nothing reaches them", async () => {
   const pool = uniquePool("ssrf");
   const merchantId = await seedMerchant(sql, "Rebinding Shop");
-  const urls = [`https://127.0.0.1:${rx.port}/hooks`, `https://localhost:${rx.port}/hooks`, `https://[::1]:${rx.port}/hooks`, `http://127.0.0.1:${rx.port}/hooks`];
+  const urls = [
+    `https://127.0.0.1:${rx.port}/hooks`,
+    `https://localhost:${rx.port}/hooks`,
+    `https://[::1]:${rx.port}/hooks`,
+    `http://127.0.0.1:${rx.port}/hooks`,
+  ];
   const eps = await Promise.all(urls.map((url) => seedEndpoint(sql, { merchantId, url, pool })));
   dispatcher = startDispatcher({ WEBHOOK_POOL: pool, PAYORCH_DEV_MODE: "0" });
   await ready(dispatcher);
 
   const pay = newPaymentId();
   const first = await writeEvent(sql, merchantId, pay, "payment.approved");
-  await eventually("every endpoint's delivery given up", async () => {
-    const ds = await deliveries(sql, [first]);
-    return ds.length === eps.length && ds.every((d) => d.state === "dead") ? ds : undefined;
-  }, 60_000);
+  await eventually(
+    "every endpoint's delivery given up",
+    async () => {
+      const ds = await deliveries(sql, [first]);
+      return ds.length === eps.length && ds.every((d) => d.state === "dead") ? ds : undefined;
+    },
+    60_000,
+  );
 
   expect((await deliveries(sql, [first])).map((d) => d.dead_reason)).toEqual(eps.map(() => "destination_refused"));
   const log = await attemptLog(sql, [first]);

@@ -26,7 +26,6 @@ afterAll(async () => {
   await sql.end({ timeout: 5 });
 }, 60_000); // a graceful stop of a dispatcher may take its drain time
 
-
 test("endpoint through Caddy, event through the relay and the stack's dispatcher, log and resend through Caddy", async () => {
   const merchant = await createMerchant(sql, "Stack Webhooks");
   const call = (method: string, path: string, body?: unknown) =>
@@ -53,10 +52,16 @@ test("endpoint through Caddy, event through the relay and the stack's dispatcher
   const list = (await (await call("GET", "/v1/events?limit=5")).json()) as { data: { id: string }[] };
   expect(list.data.map((e) => e.id)).toContain(eventId);
 
-  const log = await eventually("the delivery log says delivered", async () => {
-    const body = (await (await call("GET", `/v1/events/${eventId}/deliveries`)).json()) as { data: { webhook_endpoint: string; status: string; attempts: { status_code: number }[] }[] };
-    return body.data[0]?.status === "delivered" ? body.data[0] : undefined;
-  }, 30_000);
+  const log = await eventually(
+    "the delivery log says delivered",
+    async () => {
+      const body = (await (await call("GET", `/v1/events/${eventId}/deliveries`)).json()) as {
+        data: { webhook_endpoint: string; status: string; attempts: { status_code: number }[] }[];
+      };
+      return body.data[0]?.status === "delivered" ? body.data[0] : undefined;
+    },
+    30_000,
+  );
   expect(log.webhook_endpoint).toBe(endpoint.id);
   expect(log.attempts.map((a) => a.status_code)).toEqual([200]);
 

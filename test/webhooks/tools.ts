@@ -56,7 +56,16 @@ export async function seedEndpoint(sql: Sql, p: { merchantId: string; url: strin
   const id = newEndpointId();
   const secret = newWebhookSecret();
   await sql.begin(async (tx) => {
-    await insertEndpoint(tx, { id, merchantId: p.merchantId, url: p.url, description: null, enabledEvents: p.events ?? ["*"], enabled: true, apiVersion: API_VERSION, secret });
+    await insertEndpoint(tx, {
+      id,
+      merchantId: p.merchantId,
+      url: p.url,
+      description: null,
+      enabledEvents: p.events ?? ["*"],
+      enabled: true,
+      apiVersion: API_VERSION,
+      secret,
+    });
     await tx`UPDATE webhook_endpoints SET pool = ${p.pool} WHERE id = ${id}`;
   });
   return { id, secret };

@@ -41,7 +41,10 @@ const STREAM_SERVICES: readonly { name: string; entry: string; env?: Record<stri
  * The local stack's gateway webhook secrets: the simulators sign with them, the API verifies.
  * Published on purpose, like the dev keys: they guard nothing outside this machine.
  */
-export const LOCAL_WEBHOOK_SECRETS = { stripe: "whsec_localstack0123456789abcdef", adyen: "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056" } as const;
+export const LOCAL_WEBHOOK_SECRETS = {
+  stripe: "whsec_localstack0123456789abcdef",
+  adyen: "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056",
+} as const;
 
 /** Local operator key for /ops/* and the DLQ CLI's HTTP twin; never used outside the local stack. */
 export const DEV_OPS_KEY = process.env.OPS_API_KEY ?? DEV_KEYS.ops;
@@ -111,7 +114,13 @@ export function services(): Component[] {
         runtime: "bun",
         entry: process.env.API_ENTRY ?? "api/main.ts",
         // The gateways' addresses: /ops/reconciliation reads each connector's own records.
-        env: { ...apiEnv(), PORT: String(port), SEED_DEV_MERCHANT: i === 0 ? "1" : "0", STRIPE_API_BASE: env.STRIPE_API_BASE, ADYEN_API_BASE: env.ADYEN_API_BASE },
+        env: {
+          ...apiEnv(),
+          PORT: String(port),
+          SEED_DEV_MERCHANT: i === 0 ? "1" : "0",
+          STRIPE_API_BASE: env.STRIPE_API_BASE,
+          ADYEN_API_BASE: env.ADYEN_API_BASE,
+        },
         health: `http://127.0.0.1:${port}/health/ready`,
       }),
   );

@@ -68,11 +68,15 @@ export class Mailpit implements Component {
       const dir = join(DATA_DIR, "mailpit");
       mkdirSync(dir, { recursive: true });
       startDetached(this.name, BIN, [
-        "--listen", `127.0.0.1:${env.MAILPIT_PORT}`,
-        "--smtp", `127.0.0.1:${env.SMTP_PORT}`,
-        "--database", join(dir, "mailpit.db"),
+        "--listen",
+        `127.0.0.1:${env.MAILPIT_PORT}`,
+        "--smtp",
+        `127.0.0.1:${env.SMTP_PORT}`,
+        "--database",
+        join(dir, "mailpit.db"),
         // Enough to keep every mail of a long chaos run (36,000 payments) for its checks.
-        "--max", "200000",
+        "--max",
+        "200000",
         "--smtp-auth-allow-insecure",
         "--disable-version-check",
       ]);

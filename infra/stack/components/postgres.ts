@@ -124,12 +124,7 @@ export class PostgresPrimary extends PostgresNode {
     // Local-only cluster: trust on loopback, replication allowed for the replica.
     writeFileSync(
       join(this.dataDir, "pg_hba.conf"),
-      [
-        "local all all trust",
-        "host all all 127.0.0.1/32 trust",
-        "host replication all 127.0.0.1/32 trust",
-        "",
-      ].join("\n"),
+      ["local all all trust", "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust", ""].join("\n"),
     );
     writeFileSync(
       join(this.dataDir, "postgresql.auto.conf"),

@@ -26,7 +26,9 @@ describe("Adyen settings", () => {
   });
 
   test("each setting from its variable", () => {
-    expect(loadAdyenSettings({ ADYEN_API_BASE: "http://[::1]:9", ADYEN_API_KEY: KEY, ADYEN_MERCHANT_ACCOUNT: "Acme_Shop-1", ADYEN_TIMEOUT_MS: "2500" })).toEqual({
+    expect(
+      loadAdyenSettings({ ADYEN_API_BASE: "http://[::1]:9", ADYEN_API_KEY: KEY, ADYEN_MERCHANT_ACCOUNT: "Acme_Shop-1", ADYEN_TIMEOUT_MS: "2500" }),
+    ).toEqual({
       adyenApiBase: "http://[::1]:9",
       adyenApiKey: KEY,
       adyenMerchantAccount: "Acme_Shop-1",

@@ -36,7 +36,9 @@ function apiBase(env: Env): string | undefined {
     throw new ConfigError(`ADYEN_API_BASE must be a loopback URL of the simulator (${LOOPBACK_HOSTS.join(", ")}), got ${JSON.stringify(raw)}`);
   }
   if (!LOOPBACK_HOSTS.includes(host)) {
-    throw new ConfigError(`ADYEN_API_BASE must be a loopback URL of the simulator (${LOOPBACK_HOSTS.join(", ")}); unset it for Adyen's test environment, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `ADYEN_API_BASE must be a loopback URL of the simulator (${LOOPBACK_HOSTS.join(", ")}); unset it for Adyen's test environment, got ${JSON.stringify(raw)}`,
+    );
   }
   return raw;
 }
@@ -55,7 +57,13 @@ export function loadAdyenSettings(env: Env = process.env): AdyenSettings {
   return {
     adyenApiBase,
     adyenApiKey: apiKey(env, adyenApiBase),
-    adyenMerchantAccount: text(env, "ADYEN_MERCHANT_ACCOUNT", DEFAULT_MERCHANT_ACCOUNT, MERCHANT_ACCOUNT, "an Adyen merchant account code (letters, digits, _ . -, at most 80)"),
+    adyenMerchantAccount: text(
+      env,
+      "ADYEN_MERCHANT_ACCOUNT",
+      DEFAULT_MERCHANT_ACCOUNT,
+      MERCHANT_ACCOUNT,
+      "an Adyen merchant account code (letters, digits, _ . -, at most 80)",
+    ),
     adyenTimeoutMs: int(env, "ADYEN_TIMEOUT_MS", 10_000, { min: 100, max: 120_000 }),
   };
 }

@@ -22,7 +22,13 @@ const ledger = (paymentId: string) => run.admin("GET", `/__admin/charges/${payme
 const requests = async (paymentId?: string) => (await run.admin("GET", `/__admin/requests${paymentId ? `?payment_id=${paymentId}` : ""}`)).data;
 
 const charge = (paymentId: string, paymentMethod = "pm_card_visa", extra: Partial<Charge> = {}): Charge => ({
-  paymentId, merchantId: "mer_1", amount: 2000, currency: "EUR", paymentMethod, captureMethod: "automatic", ...extra,
+  paymentId,
+  merchantId: "mer_1",
+  amount: 2000,
+  currency: "EUR",
+  paymentMethod,
+  captureMethod: "automatic",
+  ...extra,
 });
 const create = (c: Charge, key = c.paymentId, via = gw) => via.send({ op: "create", idempotencyKey: key, charge: c }, `ex_${c.paymentId}`);
 const capture = (ref: string, key: string, amount = 2000): Call => ({ op: "capture", idempotencyKey: key, ref, amount, currency: "EUR", paymentId: "p" });
@@ -60,7 +66,11 @@ describe("payments: each test token in the neutral shapes", () => {
     const a = await create(charge("pay_unknown", "pm_card_doesNotExist"));
     expect(a.error).toMatchObject({ class: "declined", code: "validation_800", declineCode: "invalid_payment_method" });
     // Adyen gives a refused request a pspReference of its own, to quote to support.
-    expect(a.response).toMatchObject({ status: 422, requestId: expect.stringMatching(/^[A-Z0-9]{16}$/), body: { errorCode: "800", message: "Contract not found" } });
+    expect(a.response).toMatchObject({
+      status: 422,
+      requestId: expect.stringMatching(/^[A-Z0-9]{16}$/),
+      body: { errorCode: "800", message: "Contract not found" },
+    });
     expect(decideError(a.error!)).toMatchObject({ kind: "denied", declineCode: "invalid_payment_method" });
   });
 
@@ -68,16 +78,30 @@ describe("payments: each test token in the neutral shapes", () => {
     const c = charge("pay_body", "pm_card_visa", { captureMethod: "manual" });
     const d = gw.describe({ op: "create", idempotencyKey: "pay_body", charge: c });
     expect(d).toEqual({
-      method: "POST", path: "/v72/payments", idempotencyKey: "pay_body",
+      method: "POST",
+      path: "/v72/payments",
+      idempotencyKey: "pay_body",
       params: {
-        amount: { value: 2000, currency: "EUR" }, merchantAccount: MERCHANT, reference: "pay_body", paymentMethod: "[redacted]",
-        shopperReference: "mer_1", shopperInteraction: "ContAuth", recurringProcessingModel: "UnscheduledCardOnFile",
-        returnUrl: "https://payorch.invalid/return", metadata: { payment_id: "pay_body", merchant_id: "mer_1" }, additionalData: { manualCapture: "true" },
+        amount: { value: 2000, currency: "EUR" },
+        merchantAccount: MERCHANT,
+        reference: "pay_body",
+        paymentMethod: "[redacted]",
+        shopperReference: "mer_1",
+        shopperInteraction: "ContAuth",
+        recurringProcessingModel: "UnscheduledCardOnFile",
+        returnUrl: "https://payorch.invalid/return",
+        metadata: { payment_id: "pay_body", merchant_id: "mer_1" },
+        additionalData: { manualCapture: "true" },
       },
     });
     await create(c);
     const [view] = (await run.admin("GET", "/__admin/payments?payment_id=pay_body")).data;
-    expect(view).toMatchObject({ merchantReference: "pay_body", metadata: { payment_id: "pay_body", merchant_id: "mer_1" }, captureMode: "manual", status: "authorised" });
+    expect(view).toMatchObject({
+      merchantReference: "pay_body",
+      metadata: { payment_id: "pay_body", merchant_id: "mer_1" },
+      captureMode: "manual",
+      status: "authorised",
+    });
   });
 
   test("amounts are converted where Adyen's decimals differ: CLP has two at Adyen, none here", async () => {
@@ -108,7 +132,10 @@ describe("manual capture, then asynchronous modifications", () => {
     expect(cap.received).toMatch(/^[A-Z0-9]{16}$/);
     expect(await ledger("pay_m")).toMatchObject({ captured: 1500, capturable: 0 });
 
-    const refund = await gw.send({ op: "refund", idempotencyKey: "cmd_ref", ref: psp.ref, amount: 500, currency: "EUR", refundId: "ref_1", paymentId: "pay_m" }, "ex_ref");
+    const refund = await gw.send(
+      { op: "refund", idempotencyKey: "cmd_ref", ref: psp.ref, amount: 500, currency: "EUR", refundId: "ref_1", paymentId: "pay_m" },
+      "ex_ref",
+    );
     expect(refund.refunds).toEqual([{ ref: expect.stringMatching(/^[A-Z0-9]{16}$/), status: "pending", refundId: "ref_1" }]);
     expect(refund.refunds[0]!.ref).not.toBe(psp.ref);
     expect(ofRefund(refund)).toEqual({ kind: "pending", gatewayRefundId: refund.refunds[0]!.ref, reason: `refund ${refund.refunds[0]!.ref} is pending` });
@@ -121,7 +148,10 @@ describe("manual capture, then asynchronous modifications", () => {
     expect(await ledger("pay_c")).toMatchObject({ captured: 0, capturable: 0 });
 
     const [view] = (await run.admin("GET", "/__admin/payments?payment_id=pay_m")).data;
-    expect(view.modifications.map((m: any) => [m.kind, m.reference, m.pspReference])).toEqual([["capture", "cmd_cap", cap.received], ["refund", "cmd_ref", refund.received]]);
+    expect(view.modifications.map((m: any) => [m.kind, m.reference, m.pspReference])).toEqual([
+      ["capture", "cmd_cap", cap.received],
+      ["refund", "cmd_ref", refund.received],
+    ]);
     expect(cancel.received).toMatch(/^[A-Z0-9]{16}$/);
   });
 
@@ -149,7 +179,9 @@ describe("the replay look-up", () => {
     expect(byRef).toMatchObject({ payments: [{ ref: first.payments[0]!.ref }], replayed: true });
     expect(await ledger("pay_r")).toMatchObject({ charges: 1, attempts: 3, paymentIntents: [first.payments[0]!.ref] });
     expect((await requests("pay_r")).map((r: any) => r.replayed)).toEqual([false, true, true]);
-    expect(gw.describe({ op: "search", paymentId: c.paymentId, charge: c, idempotencyKey: c.paymentId })).toEqual(gw.describe({ op: "create", idempotencyKey: c.paymentId, charge: c }));
+    expect(gw.describe({ op: "search", paymentId: c.paymentId, charge: c, idempotencyKey: c.paymentId })).toEqual(
+      gw.describe({ op: "create", idempotencyKey: c.paymentId, charge: c }),
+    );
   });
 
   test("an after-phase 500 is ambiguous; the replay then tells what happened, and nothing is charged twice", async () => {
@@ -173,7 +205,10 @@ describe("the replay look-up", () => {
   });
 
   test("a refund look-up sends nothing and says retry: the webhook settles the refund", async () => {
-    for (const call of [{ op: "retrieve_refund", gatewayRefundId: "X" }, { op: "list_refunds", ref: "Y" }] as const) {
+    for (const call of [
+      { op: "retrieve_refund", gatewayRefundId: "X" },
+      { op: "list_refunds", ref: "Y" },
+    ] as const) {
       const a = await gw.send(call, "ex_l");
       expect(a.error).toMatchObject({ class: "retry", code: "unsupported_lookup" });
       expect(ofRefund(a).kind).toBe("retry");

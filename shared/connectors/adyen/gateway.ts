@@ -40,7 +40,16 @@ export interface AdyenConfig {
 /** Adyen keeps an idempotency key at least 31 days. */
 export const ADYEN_KEY_WINDOW_MS = 31 * 24 * 60 * 60 * 1000;
 
-type Sent = { payments: GatewayPayment[]; refunds: GatewayRefund[]; status: number; body: unknown; requestId: string | null; error?: GatewayError; replayed?: boolean; received?: string };
+type Sent = {
+  payments: GatewayPayment[];
+  refunds: GatewayRefund[];
+  status: number;
+  body: unknown;
+  requestId: string | null;
+  error?: GatewayError;
+  replayed?: boolean;
+  received?: string;
+};
 
 export function createAdyenGateway(cfg: AdyenConfig): Connector {
   const options = { apiKey: cfg.apiKey, environment: EnvironmentEnum.TEST, connectionTimeoutMillis: cfg.timeoutMs };
@@ -57,7 +66,16 @@ export function createAdyenGateway(cfg: AdyenConfig): Connector {
         if (p.expectedRef === undefined) return { ...sent, payments: [payment] };
         // Within the key's window the replay names the payment we know; another one means the key was forgotten and this was a new payment.
         if (payment.ref === p.expectedRef) return { ...sent, payments: [payment], replayed: true };
-        return { ...sent, payments: [], error: { class: "fatal", code: "replay_mismatch", message: `the replay under key ${p.key} answered ${payment.ref}, not ${p.expectedRef}: the key may have expired and a new payment been made; an operator must reconcile`, payment } };
+        return {
+          ...sent,
+          payments: [],
+          error: {
+            class: "fatal",
+            code: "replay_mismatch",
+            message: `the replay under key ${p.key} answered ${payment.ref}, not ${p.expectedRef}: the key may have expired and a new payment been made; an operator must reconcile`,
+            payment,
+          },
+        };
       }
       case "capture": {
         const res = await checkout.ModificationsApi.captureAuthorisedPayment(p.psp, p.body, opts);
@@ -69,7 +87,14 @@ export function createAdyenGateway(cfg: AdyenConfig): Connector {
       }
       case "refund": {
         const res = await checkout.ModificationsApi.refundCapturedPayment(p.psp, p.body, opts);
-        return { payments: [], refunds: [{ ref: res.pspReference, status: "pending", refundId: p.refundId }], status: 201, body: redact(res), requestId: res.pspReference ?? null, received: res.pspReference };
+        return {
+          payments: [],
+          refunds: [{ ref: res.pspReference, status: "pending", refundId: p.refundId }],
+          status: 201,
+          body: redact(res),
+          requestId: res.pspReference ?? null,
+          received: res.pspReference,
+        };
       }
     }
   }
@@ -77,7 +102,14 @@ export function createAdyenGateway(cfg: AdyenConfig): Connector {
   async function send(call: Call, exchangeId: string): Promise<Answer> {
     const p = prepare(call, cfg.merchantAccount);
     if (p.kind === "local") {
-      return { payments: [], refunds: [], error: p.error, replayed: false, response: { status: null, body: { error: { code: p.error.code, message: p.error.message } }, requestId: null }, durationMs: 0 };
+      return {
+        payments: [],
+        refunds: [],
+        error: p.error,
+        replayed: false,
+        response: { status: null, body: { error: { code: p.error.code, message: p.error.message } }, requestId: null },
+        durationMs: 0,
+      };
     }
     const t0 = performance.now();
     try {
@@ -96,7 +128,9 @@ export function createAdyenGateway(cfg: AdyenConfig): Connector {
       const durationMs = performance.now() - t0;
       const error = classify(err, { kind: p.kind === "payment" ? "payment" : "modification", elapsedMs: durationMs, timeoutMs: cfg.timeoutMs });
       const http = err instanceof HttpClientException && err.responseHeaders !== undefined ? err : undefined;
-      const body = http ? (http.apiError ?? { responseBody: http.responseBody?.slice(0, 2_000) ?? null }) : { error: { type: "connection", code: error.code, message: error.message } };
+      const body = http
+        ? (http.apiError ?? { responseBody: http.responseBody?.slice(0, 2_000) ?? null })
+        : { error: { type: "connection", code: error.code, message: error.message } };
       return {
         payments: [],
         refunds: [],

@@ -27,14 +27,24 @@ describe("resultCode → payment status", () => {
   });
 
   test("an automatic payment's captured amount is the answer's, in our minor units", () => {
-    expect(toPayment(ans("Authorised", { amount: { value: 1_000_000, currency: "CLP" } }), { captureMethod: "automatic", amount: 10_000 }).amountCaptured).toBe(10_000);
+    expect(toPayment(ans("Authorised", { amount: { value: 1_000_000, currency: "CLP" } }), { captureMethod: "automatic", amount: 10_000 }).amountCaptured).toBe(
+      10_000,
+    );
   });
 
   test("Refused is the card's answer; Error is a soft decline (a processing error)", () => {
     expect(toPayment(ans("Refused", { refusalReason: "Not enough balance", refusalReasonCode: "12" }), AUTO)).toEqual({
-      ref: "PSP0000000000001", status: "declined", declineCode: "insufficient_funds", amountCaptured: 0, detail: "Refused: Not enough balance",
+      ref: "PSP0000000000001",
+      status: "declined",
+      declineCode: "insufficient_funds",
+      amountCaptured: 0,
+      detail: "Refused: Not enough balance",
     });
-    expect(toPayment(ans("Error", { refusalReason: "Acquirer Error", refusalReasonCode: "4" }), AUTO)).toMatchObject({ status: "declined", declineCode: "processing_error", soft: true });
+    expect(toPayment(ans("Error", { refusalReason: "Acquirer Error", refusalReasonCode: "4" }), AUTO)).toMatchObject({
+      status: "declined",
+      declineCode: "processing_error",
+      soft: true,
+    });
     expect(toPayment(ans("Error", { refusalReason: "Unknown", refusalReasonCode: "0" }), AUTO)).toMatchObject({ declineCode: "processing_error", soft: true });
   });
 
@@ -88,7 +98,13 @@ describe("refusal reason → decline code", () => {
 const PAY: ErrorContext = { kind: "payment", elapsedMs: 10, timeoutMs: 10_000 };
 const MOD: ErrorContext = { ...PAY, kind: "modification" };
 const http = (status: number, errorCode: string, message = "m", headers: Record<string, string> = {}) =>
-  new HttpClientException({ message: `HTTP Exception: ${status}`, statusCode: status, errorCode, responseHeaders: headers, apiError: { status, errorCode, message, errorType: "validation" } });
+  new HttpClientException({
+    message: `HTTP Exception: ${status}`,
+    statusCode: status,
+    errorCode,
+    responseHeaders: headers,
+    apiError: { status, errorCode, message, errorType: "validation" },
+  });
 
 describe("errors → classes", () => {
   test.each([
@@ -123,7 +139,10 @@ describe("errors → classes", () => {
     expect(classify(new ApiException("getaddrinfo ENOTFOUND checkout-test.adyen.com"), PAY)).toMatchObject({ class: "not_processed", code: "dns" });
     expect(classify(new ApiException("socket hang up"), PAY)).toMatchObject({ class: "ambiguous", code: "connection_reset" });
     expect(classify(new ApiException("socket hang up"), { ...PAY, elapsedMs: 10_001 })).toMatchObject({ class: "ambiguous", code: "timeout" });
-    expect(classify(new Error("The connection was terminated while the message was still being sent"), PAY)).toMatchObject({ class: "ambiguous", code: "connection_reset" });
+    expect(classify(new Error("The connection was terminated while the message was still being sent"), PAY)).toMatchObject({
+      class: "ambiguous",
+      code: "connection_reset",
+    });
     expect(classify(new Error("Invalid X-API-Key was used"), PAY)).toMatchObject({ class: "fatal", code: "no_api_key" });
     // The library's 500 default on an exception that never had an answer is not an HTTP status.
     expect(classify(new HttpClientException({ message: "Error loading certificate" }), PAY)).toMatchObject({ class: "ambiguous" });

@@ -108,10 +108,12 @@ export function classify(err: unknown, ctx: ErrorContext): GatewayError {
 
 function classifyHttp(status: number, errorCode: string, text: string, transient: boolean, kind: CallKind): GatewayError {
   const message = `${status} ${errorCode}: ${text}`;
-  if (status === 401 || status === 403) return { class: "fatal", code: `http_${status}`, message: `gateway refused our credentials or merchant account (${message})` };
+  if (status === 401 || status === 403)
+    return { class: "fatal", code: `http_${status}`, message: `gateway refused our credentials or merchant account (${message})` };
   if (status === 429) return { class: "not_processed", code: "rate_limit", message: `gateway rate limit (${message})` };
   if (status >= 500) return { class: "ambiguous", code: `http_${status}`, message: `gateway error (${message})` };
-  if (status !== 400 && status !== 422) return status === 404 ? { class: "fatal", code: "http_404", message } : { class: "ambiguous", code: `http_${status}`, message };
+  if (status !== 400 && status !== 422)
+    return status === 404 ? { class: "fatal", code: "http_404", message } : { class: "ambiguous", code: `http_${status}`, message };
   if (errorCode === "704") {
     // Adyen's marker of a request that is safe to retry: the first one with this key is still running.
     if (transient) return { class: "retry", code: "idempotency_in_progress", message };

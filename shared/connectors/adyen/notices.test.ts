@@ -6,43 +6,95 @@ import { adyenWebhooks, noticeOf } from "./notices.ts";
 import { adyenSignature, parseAdyenNotification, WebhookRejected, type NotificationItem } from "./webhook.ts";
 
 const signed = (item: NotificationItem, key = HMAC_KEY): NotificationItem => ({ ...item, additionalData: { hmacSignature: adyenSignature(item, key) } });
-const raw = (items: NotificationItem[], live = "false") => JSON.stringify({ live, notificationItems: items.map((NotificationRequestItem) => ({ NotificationRequestItem })) });
+const raw = (items: NotificationItem[], live = "false") =>
+  JSON.stringify({ live, notificationItems: items.map((NotificationRequestItem) => ({ NotificationRequestItem })) });
 const item = (over: Partial<NotificationItem>): NotificationItem => ({
-  pspReference: "PSPMOD0000000001", merchantAccountCode: MERCHANT, merchantReference: "pay_1", amount: { value: 2000, currency: "EUR" },
-  eventCode: "AUTHORISATION", success: "true", reason: "", eventDate: "2026-01-02T10:11:12+00:00", ...over,
+  pspReference: "PSPMOD0000000001",
+  merchantAccountCode: MERCHANT,
+  merchantReference: "pay_1",
+  amount: { value: 2000, currency: "EUR" },
+  eventCode: "AUTHORISATION",
+  success: "true",
+  reason: "",
+  eventDate: "2026-01-02T10:11:12+00:00",
+  ...over,
 });
 const one = (i: NotificationItem) => noticeOf(parseAdyenNotification(JSON.parse(raw([i])))[0]!);
 
 describe("noticeOf", () => {
   test("AUTHORISATION: the payment, held (the receiver applies the capture method), or declined with its reason's code", () => {
     expect(one(item({}))).toEqual({
-      connector: "adyen", eventId: "PSPMOD0000000001:AUTHORISATION:true", type: "AUTHORISATION", paymentId: "pay_1",
-      about: { kind: "payment", payment: { ref: "PSPMOD0000000001", status: "authorized", amountCaptured: 0, detail: "AUTHORISATION" }, amount: 2000, currency: "EUR", capturedIfAutomatic: true },
+      connector: "adyen",
+      eventId: "PSPMOD0000000001:AUTHORISATION:true",
+      type: "AUTHORISATION",
+      paymentId: "pay_1",
+      about: {
+        kind: "payment",
+        payment: { ref: "PSPMOD0000000001", status: "authorized", amountCaptured: 0, detail: "AUTHORISATION" },
+        amount: 2000,
+        currency: "EUR",
+        capturedIfAutomatic: true,
+      },
     });
-    expect(one(item({ success: "false", reason: "Not enough balance" })).about).toMatchObject({ kind: "payment", payment: { status: "declined", declineCode: "insufficient_funds" } });
+    expect(one(item({ success: "false", reason: "Not enough balance" })).about).toMatchObject({
+      kind: "payment",
+      payment: { status: "declined", declineCode: "insufficient_funds" },
+    });
     expect(one(item({ success: "false", reason: "Acquirer Error" })).about).toMatchObject({ payment: { declineCode: "processing_error", soft: true } });
     expect(one(item({ amount: { value: 500_000, currency: "CLP" } })).about).toMatchObject({ amount: 5000, currency: "CLP" });
   });
 
   test("CAPTURE and CANCELLATION: the command's outcome on the payment named by originalReference", () => {
     expect(one(item({ eventCode: "CAPTURE", originalReference: "PSPPAY0000000001", amount: { value: 1500, currency: "EUR" } })).about).toEqual({
-      kind: "capture", success: true, ref: "PSPPAY0000000001", modificationRef: "PSPMOD0000000001", commandId: null, amount: 1500, reason: null,
+      kind: "capture",
+      success: true,
+      ref: "PSPPAY0000000001",
+      modificationRef: "PSPMOD0000000001",
+      commandId: null,
+      amount: 1500,
+      reason: null,
     });
-    expect(one(item({ eventCode: "CANCELLATION", success: "false", originalReference: "PSPPAY0000000001", reason: "Payment was already captured, it cannot be cancelled" })).about).toEqual({
-      kind: "cancel", success: false, ref: "PSPPAY0000000001", modificationRef: "PSPMOD0000000001", commandId: null, amount: null, reason: "Payment was already captured, it cannot be cancelled",
+    expect(
+      one(
+        item({
+          eventCode: "CANCELLATION",
+          success: "false",
+          originalReference: "PSPPAY0000000001",
+          reason: "Payment was already captured, it cannot be cancelled",
+        }),
+      ).about,
+    ).toEqual({
+      kind: "cancel",
+      success: false,
+      ref: "PSPPAY0000000001",
+      modificationRef: "PSPMOD0000000001",
+      commandId: null,
+      amount: null,
+      reason: "Payment was already captured, it cannot be cancelled",
     });
     expect(one(item({ eventCode: "CAPTURE_FAILED", originalReference: "PSPPAY0000000001" })).about).toMatchObject({ kind: "capture", success: false });
   });
 
   test("REFUND, REFUND_FAILED: the refund named by its own pspReference", () => {
     const base = { originalReference: "PSPPAY0000000001", amount: { value: 500, currency: "EUR" } };
-    expect(one(item({ eventCode: "REFUND", ...base })).about).toEqual({ kind: "refund", refund: { ref: "PSPMOD0000000001", status: "succeeded" }, ref: "PSPPAY0000000001", commandId: null, amount: 500 });
-    expect(one(item({ eventCode: "REFUND", success: "false", reason: "Insufficient balance on payment", ...base })).about).toMatchObject({ refund: { status: "failed", failureReason: "Insufficient balance on payment" } });
-    expect(one(item({ eventCode: "REFUND_FAILED", reason: "Refund failed by the card scheme (test card)", ...base })).about).toMatchObject({ refund: { status: "failed" } });
+    expect(one(item({ eventCode: "REFUND", ...base })).about).toEqual({
+      kind: "refund",
+      refund: { ref: "PSPMOD0000000001", status: "succeeded" },
+      ref: "PSPPAY0000000001",
+      commandId: null,
+      amount: 500,
+    });
+    expect(one(item({ eventCode: "REFUND", success: "false", reason: "Insufficient balance on payment", ...base })).about).toMatchObject({
+      refund: { status: "failed", failureReason: "Insufficient balance on payment" },
+    });
+    expect(one(item({ eventCode: "REFUND_FAILED", reason: "Refund failed by the card scheme (test card)", ...base })).about).toMatchObject({
+      refund: { status: "failed" },
+    });
   });
 
   test("what the platform never asks for is ignored; a modification without its payment is refused", () => {
-    for (const eventCode of ["CANCEL_OR_REFUND", "TECHNICAL_CANCEL", "CHARGEBACK", "REPORT_AVAILABLE"]) expect(one(item({ eventCode, originalReference: "P" })).about).toEqual({ kind: "ignored" });
+    for (const eventCode of ["CANCEL_OR_REFUND", "TECHNICAL_CANCEL", "CHARGEBACK", "REPORT_AVAILABLE"])
+      expect(one(item({ eventCode, originalReference: "P" })).about).toEqual({ kind: "ignored" });
     expect(() => one(item({ eventCode: "CAPTURE" }))).toThrow(WebhookRejected);
   });
 });
@@ -77,18 +129,34 @@ describe("the simulator's webhooks for the connector's calls, as notices", () =>
   });
   afterEach(() => receiver.stop());
   const notices = () => receiver.received.flatMap((r) => hooks.verify(r.raw));
-  const charge = (paymentId: string, paymentMethod = "pm_card_visa", captureMethod: Charge["captureMethod"] = "manual"): Charge =>
-    ({ paymentId, merchantId: "mer_1", amount: 2000, currency: "EUR", paymentMethod, captureMethod });
+  const charge = (paymentId: string, paymentMethod = "pm_card_visa", captureMethod: Charge["captureMethod"] = "manual"): Charge => ({
+    paymentId,
+    merchantId: "mer_1",
+    amount: 2000,
+    currency: "EUR",
+    paymentMethod,
+    captureMethod,
+  });
 
   test("a capture's notice names the payment the connector was told; a refund's the ref the connector returned", async () => {
     const psp = (await gw.send({ op: "create", idempotencyKey: "pay_n", charge: charge("pay_n") }, "ex_1")).payments[0]!.ref;
     const cap = await gw.send({ op: "capture", idempotencyKey: "cmd_c", ref: psp, amount: 2000, currency: "EUR", paymentId: "pay_n" }, "ex_2");
-    const refund = await gw.send({ op: "refund", idempotencyKey: "cmd_r", ref: psp, amount: 700, currency: "EUR", refundId: "ref_n", paymentId: "pay_n" }, "ex_3");
+    const refund = await gw.send(
+      { op: "refund", idempotencyKey: "cmd_r", ref: psp, amount: 700, currency: "EUR", refundId: "ref_n", paymentId: "pay_n" },
+      "ex_3",
+    );
     await until("three notifications", () => receiver.received.length === 3);
     const [auth, captured, refunded] = notices();
     expect(auth).toMatchObject({ paymentId: "pay_n", about: { kind: "payment", payment: { ref: psp, status: "authorized" }, amount: 2000 } });
-    expect(captured).toMatchObject({ paymentId: "pay_n", eventId: `${cap.received}:CAPTURE:true`, about: { kind: "capture", success: true, ref: psp, amount: 2000 } });
-    expect(refunded).toMatchObject({ paymentId: "pay_n", about: { kind: "refund", refund: { ref: refund.refunds[0]!.ref, status: "succeeded" }, ref: psp, amount: 700 } });
+    expect(captured).toMatchObject({
+      paymentId: "pay_n",
+      eventId: `${cap.received}:CAPTURE:true`,
+      about: { kind: "capture", success: true, ref: psp, amount: 2000 },
+    });
+    expect(refunded).toMatchObject({
+      paymentId: "pay_n",
+      about: { kind: "refund", refund: { ref: refund.refunds[0]!.ref, status: "succeeded" }, ref: psp, amount: 700 },
+    });
     expect(refund.received).toBe(refund.refunds[0]!.ref);
   });
 

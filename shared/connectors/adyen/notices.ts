@@ -26,7 +26,13 @@ import { isHmacKeyHex, parseAdyenNotification, verifyAdyenNotification, WebhookR
 const paymentOfAuthorisation = (n: AdyenNotification): GatewayPayment =>
   n.success
     ? { ref: n.pspReference, status: "authorized", amountCaptured: 0, detail: "AUTHORISATION" }
-    : { ref: n.pspReference, status: "declined", amountCaptured: 0, ...declineOf(undefined, n.reason ?? undefined), detail: `AUTHORISATION refused: ${n.reason ?? "no reason given"}` };
+    : {
+        ref: n.pspReference,
+        status: "declined",
+        amountCaptured: 0,
+        ...declineOf(undefined, n.reason ?? undefined),
+        detail: `AUTHORISATION refused: ${n.reason ?? "no reason given"}`,
+      };
 
 function originalOf(n: AdyenNotification): string {
   if (n.originalReference === null) throw new WebhookRejected(`${n.eventCode} ${n.pspReference} names no originalReference (the payment it modifies)`);
@@ -39,17 +45,36 @@ export function noticeOf(n: AdyenNotification): GatewayNotice {
   switch (n.eventCode) {
     case "AUTHORISATION":
       if (n.amount === null) throw new WebhookRejected(`AUTHORISATION ${n.pspReference} has no amount expressible in the platform's minor units`);
-      return { ...base, about: { kind: "payment", payment: paymentOfAuthorisation(n), amount: n.amount.value, currency: n.amount.currency, capturedIfAutomatic: true } };
+      return {
+        ...base,
+        about: { kind: "payment", payment: paymentOfAuthorisation(n), amount: n.amount.value, currency: n.amount.currency, capturedIfAutomatic: true },
+      };
     case "CAPTURE":
     case "CAPTURE_FAILED":
-      return { ...base, about: { kind: "capture", success: n.eventCode === "CAPTURE" && n.success, ref: originalOf(n), modificationRef: n.pspReference, commandId: null, amount, reason: n.reason } };
+      return {
+        ...base,
+        about: {
+          kind: "capture",
+          success: n.eventCode === "CAPTURE" && n.success,
+          ref: originalOf(n),
+          modificationRef: n.pspReference,
+          commandId: null,
+          amount,
+          reason: n.reason,
+        },
+      };
     case "CANCELLATION":
-      return { ...base, about: { kind: "cancel", success: n.success, ref: originalOf(n), modificationRef: n.pspReference, commandId: null, amount: null, reason: n.reason } };
+      return {
+        ...base,
+        about: { kind: "cancel", success: n.success, ref: originalOf(n), modificationRef: n.pspReference, commandId: null, amount: null, reason: n.reason },
+      };
     case "REFUND":
     case "REFUND_FAILED":
     case "REFUNDED_REVERSED": {
       const ok = n.eventCode === "REFUND" && n.success;
-      const refund = ok ? { ref: n.pspReference, status: "succeeded" as const } : { ref: n.pspReference, status: "failed" as const, failureReason: n.reason ?? n.eventCode };
+      const refund = ok
+        ? { ref: n.pspReference, status: "succeeded" as const }
+        : { ref: n.pspReference, status: "failed" as const, failureReason: n.reason ?? n.eventCode };
       return { ...base, about: { kind: "refund", refund, ref: originalOf(n), commandId: null, amount } };
     }
     default:

@@ -14,7 +14,14 @@ import { toAdyenAmount, type AdyenAmount } from "./amounts.ts";
 export const CHECKOUT_PATH = "/v72";
 
 export type Prepared =
-  | { readonly kind: "payment"; readonly op: "create" | "retrieve" | "search"; readonly key: string; readonly body: Types.checkout.PaymentRequest; readonly charge: Charge; readonly expectedRef?: string }
+  | {
+      readonly kind: "payment";
+      readonly op: "create" | "retrieve" | "search";
+      readonly key: string;
+      readonly body: Types.checkout.PaymentRequest;
+      readonly charge: Charge;
+      readonly expectedRef?: string;
+    }
   | { readonly kind: "capture"; readonly key: string; readonly psp: string; readonly body: Types.checkout.PaymentCaptureRequest }
   | { readonly kind: "cancel"; readonly key: string; readonly psp: string; readonly body: Types.checkout.PaymentCancelRequest }
   | { readonly kind: "refund"; readonly key: string; readonly psp: string; readonly refundId: string; readonly body: Types.checkout.PaymentRefundRequest }
@@ -55,7 +62,12 @@ export function paymentBody(c: Charge, merchantAccount: string, amount: AdyenAmo
 const unexpressible = (op: Call["op"], amount: number, currency: string): Prepared => ({
   kind: "local",
   op,
-  error: { class: "declined", code: "amount_not_representable", declineCode: "invalid_amount", message: `${amount} ${currency} (minor units) has no exact value in Adyen's minor units for ${currency}` },
+  error: {
+    class: "declined",
+    code: "amount_not_representable",
+    declineCode: "invalid_amount",
+    message: `${amount} ${currency} (minor units) has no exact value in Adyen's minor units for ${currency}`,
+  },
 });
 
 export function prepare(call: Call, merchantAccount: string): Prepared {
@@ -66,7 +78,14 @@ export function prepare(call: Call, merchantAccount: string): Prepared {
       const amount = toAdyenAmount(call.charge.amount, call.charge.currency);
       if (!amount) return unexpressible(call.op, call.charge.amount, call.charge.currency);
       const body = paymentBody(call.charge, merchantAccount, amount);
-      return { kind: "payment", op: call.op, key: call.idempotencyKey, body, charge: call.charge, ...(call.op === "retrieve" ? { expectedRef: call.ref } : {}) };
+      return {
+        kind: "payment",
+        op: call.op,
+        key: call.idempotencyKey,
+        body,
+        charge: call.charge,
+        ...(call.op === "retrieve" ? { expectedRef: call.ref } : {}),
+      };
     }
     case "capture": {
       const amount = toAdyenAmount(call.amount, call.currency);
@@ -78,7 +97,13 @@ export function prepare(call: Call, merchantAccount: string): Prepared {
     case "refund": {
       const amount = toAdyenAmount(call.amount, call.currency);
       if (!amount) return unexpressible(call.op, call.amount, call.currency);
-      return { kind: "refund", key: call.idempotencyKey, psp: call.ref, refundId: call.refundId, body: { amount, merchantAccount, reference: call.idempotencyKey } };
+      return {
+        kind: "refund",
+        key: call.idempotencyKey,
+        psp: call.ref,
+        refundId: call.refundId,
+        body: { amount, merchantAccount, reference: call.idempotencyKey },
+      };
     }
     case "retrieve_refund":
     case "list_refunds":
@@ -86,7 +111,11 @@ export function prepare(call: Call, merchantAccount: string): Prepared {
       return {
         kind: "local",
         op: call.op,
-        error: { class: "retry", code: "unsupported_lookup", message: "Adyen has no refund look-up: the refund's outcome arrives by webhook (REFUND, REFUND_FAILED)" },
+        error: {
+          class: "retry",
+          code: "unsupported_lookup",
+          message: "Adyen has no refund look-up: the refund's outcome arrives by webhook (REFUND, REFUND_FAILED)",
+        },
       };
   }
 }
@@ -106,7 +135,21 @@ export function describePrepared(p: Prepared): ExchangeRequest {
   }
 }
 
-const HIDDEN = new Set(["paymentMethod", "storedPaymentMethodId", "action", "authentication", "threeDS2ResponseData", "threeDS2Result", "threeDSPaymentData", "shopperEmail", "shopperIP", "shopperName", "billingAddress", "deliveryAddress", "telephoneNumber"]);
+const HIDDEN = new Set([
+  "paymentMethod",
+  "storedPaymentMethodId",
+  "action",
+  "authentication",
+  "threeDS2ResponseData",
+  "threeDS2Result",
+  "threeDSPaymentData",
+  "shopperEmail",
+  "shopperIP",
+  "shopperName",
+  "billingAddress",
+  "deliveryAddress",
+  "telephoneNumber",
+]);
 /** additionalData keys that describe the card, the shopper or a token (cardSummary, cardBin, expiryDate, recurring.*, …). */
 const HIDDEN_DATA = /card|expiry|holder|bin|recurring|token|shopper|iban|bank|alias|email|address|phone|hmac|cvc|encrypted/i;
 

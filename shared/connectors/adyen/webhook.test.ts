@@ -13,8 +13,13 @@ import { WebhookRejected, failedModificationClass, parseAdyenNotification, signe
 /** adyen-node-api-library's HMAC test vector. */
 const VECTOR_KEY = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00";
 const VECTOR: NotificationItem = {
-  pspReference: "pspReference", originalReference: "originalReference", merchantAccountCode: "merchantAccount", merchantReference: "reference",
-  amount: { value: 1000, currency: "EUR" }, eventCode: "CAPTURE", success: "true",
+  pspReference: "pspReference",
+  originalReference: "originalReference",
+  merchantAccountCode: "merchantAccount",
+  merchantReference: "reference",
+  amount: { value: 1000, currency: "EUR" },
+  eventCode: "CAPTURE",
+  success: "true",
   additionalData: { hmacSignature: "xhpHvYq2u2Np0rstbZ6QjLGu7JWhvf7Iwaa6EviJSX0=" },
 };
 
@@ -51,21 +56,41 @@ describe("parseAdyenNotification", () => {
   test("an item as a neutral event; amounts in our minor units", () => {
     const [n] = parseAdyenNotification(body({ ...VECTOR, amount: { value: 500_000, currency: "CLP" }, reason: "", eventDate: "2026-01-02T10:11:12+00:00" }));
     expect(n).toEqual({
-      eventId: "pspReference:CAPTURE:true", eventCode: "CAPTURE", success: true, pspReference: "pspReference", originalReference: "originalReference",
-      merchantReference: "reference", merchantAccount: "merchantAccount", amount: { value: 5000, currency: "CLP" }, reason: null,
-      eventDate: "2026-01-02T10:11:12+00:00", live: false, item: expect.objectContaining({ pspReference: "pspReference" }),
+      eventId: "pspReference:CAPTURE:true",
+      eventCode: "CAPTURE",
+      success: true,
+      pspReference: "pspReference",
+      originalReference: "originalReference",
+      merchantReference: "reference",
+      merchantAccount: "merchantAccount",
+      amount: { value: 5000, currency: "CLP" },
+      reason: null,
+      eventDate: "2026-01-02T10:11:12+00:00",
+      live: false,
+      item: expect.objectContaining({ pspReference: "pspReference" }),
     });
   });
 
   test("malformed bodies are refused with a reason", () => {
-    for (const bad of [null, {}, { notificationItems: [] }, { notificationItems: [{}] }, body({ ...VECTOR, success: "yes" }), body({ ...VECTOR, pspReference: 7 }), body({ ...VECTOR, amount: { value: "1", currency: "EUR" } }), body({ ...VECTOR, eventCode: undefined })]) {
+    for (const bad of [
+      null,
+      {},
+      { notificationItems: [] },
+      { notificationItems: [{}] },
+      body({ ...VECTOR, success: "yes" }),
+      body({ ...VECTOR, pspReference: 7 }),
+      body({ ...VECTOR, amount: { value: "1", currency: "EUR" } }),
+      body({ ...VECTOR, eventCode: undefined }),
+    ]) {
       expect(() => parseAdyenNotification(bad)).toThrow(WebhookRejected);
     }
   });
 
   test("failed modifications in the connector interface's classes", () => {
     expect(failedModificationClass({ eventCode: "REFUND", success: false, reason: "Insufficient balance on payment" })).toBe("refused");
-    expect(failedModificationClass({ eventCode: "CAPTURE", success: false, reason: "Payment was already captured, it cannot be captured" })).toBe("unexpected_state");
+    expect(failedModificationClass({ eventCode: "CAPTURE", success: false, reason: "Payment was already captured, it cannot be captured" })).toBe(
+      "unexpected_state",
+    );
     expect(failedModificationClass({ eventCode: "REFUND_FAILED", success: true, reason: "x" })).toBe("refused");
     expect(failedModificationClass({ eventCode: "CAPTURE", success: true, reason: null })).toBeUndefined();
     expect(failedModificationClass({ eventCode: "AUTHORISATION", success: false, reason: "Refused" })).toBeUndefined();
@@ -83,7 +108,14 @@ describe("the simulator's webhooks for the connector's own calls", () => {
   });
   afterEach(() => receiver.stop());
 
-  const charge = (paymentId: string): Charge => ({ paymentId, merchantId: "mer_1", amount: 2000, currency: "EUR", paymentMethod: "pm_card_visa", captureMethod: "manual" });
+  const charge = (paymentId: string): Charge => ({
+    paymentId,
+    merchantId: "mer_1",
+    amount: 2000,
+    currency: "EUR",
+    paymentMethod: "pm_card_visa",
+    captureMethod: "manual",
+  });
   const events = () => receiver.received.flatMap((r) => parseAdyenNotification(r.body));
 
   test("authorisation, capture, refund, a refund above what is left and a second capture: verified, named, classified", async () => {
@@ -91,8 +123,14 @@ describe("the simulator's webhooks for the connector's own calls", () => {
     const psp = (await gw.send({ op: "create", idempotencyKey: "pay_w", charge: charge("pay_w") }, "ex_1")).payments[0]!.ref;
     const capture = (key: string): Call => ({ op: "capture", idempotencyKey: key, ref: psp, amount: 2000, paymentId: "pay_w", currency: "EUR" }) as Call;
     await gw.send(capture("cmd_cap"), "ex_2");
-    const refund = await gw.send({ op: "refund", idempotencyKey: "cmd_ref", ref: psp, amount: 1500, currency: "EUR", refundId: "ref_1", paymentId: "pay_w" }, "ex_3");
-    const over = await gw.send({ op: "refund", idempotencyKey: "cmd_ref2", ref: psp, amount: 1000, currency: "EUR", refundId: "ref_2", paymentId: "pay_w" }, "ex_4");
+    const refund = await gw.send(
+      { op: "refund", idempotencyKey: "cmd_ref", ref: psp, amount: 1500, currency: "EUR", refundId: "ref_1", paymentId: "pay_w" },
+      "ex_3",
+    );
+    const over = await gw.send(
+      { op: "refund", idempotencyKey: "cmd_ref2", ref: psp, amount: 1000, currency: "EUR", refundId: "ref_2", paymentId: "pay_w" },
+      "ex_4",
+    );
     expect(over.error).toBeUndefined(); // Adyen only says "received"; the refusal comes by webhook
     await gw.send(capture("cmd_cap2"), "ex_5");
     await until("five notifications", () => receiver.received.length === 5);
@@ -100,9 +138,18 @@ describe("the simulator's webhooks for the connector's own calls", () => {
     for (const r of receiver.received) for (const n of parseAdyenNotification(r.body)) expect(verifyAdyenNotification(n.item, HMAC_KEY)).toBe(true);
     const got = events();
     expect(got.map((n) => [n.eventCode, n.success, failedModificationClass(n) ?? null])).toEqual([
-      ["AUTHORISATION", true, null], ["CAPTURE", true, null], ["REFUND", true, null], ["REFUND", false, "refused"], ["CAPTURE", false, "unexpected_state"],
+      ["AUTHORISATION", true, null],
+      ["CAPTURE", true, null],
+      ["REFUND", true, null],
+      ["REFUND", false, "refused"],
+      ["CAPTURE", false, "unexpected_state"],
     ]);
-    expect(got[2]).toMatchObject({ pspReference: refund.refunds[0]!.ref, originalReference: psp, merchantReference: "pay_w", amount: { value: 1500, currency: "EUR" } });
+    expect(got[2]).toMatchObject({
+      pspReference: refund.refunds[0]!.ref,
+      originalReference: psp,
+      merchantReference: "pay_w",
+      amount: { value: 1500, currency: "EUR" },
+    });
     expect(got[3]).toMatchObject({ pspReference: over.refunds[0]!.ref, reason: "Insufficient balance on payment" });
     expect(new Set(got.map((n) => n.eventId)).size).toBe(5);
   });

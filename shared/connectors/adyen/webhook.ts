@@ -62,8 +62,19 @@ export class WebhookRejected extends Error {
 }
 
 /** The signed string, in Adyen's documented field order. */
-export function signedPayload(i: Pick<NotificationItem, "pspReference" | "originalReference" | "merchantAccountCode" | "merchantReference" | "amount" | "eventCode" | "success">): string {
-  return [i.pspReference, i.originalReference ?? "", i.merchantAccountCode, i.merchantReference ?? "", i.amount?.value ?? "", i.amount?.currency ?? "", i.eventCode, i.success].join(":");
+export function signedPayload(
+  i: Pick<NotificationItem, "pspReference" | "originalReference" | "merchantAccountCode" | "merchantReference" | "amount" | "eventCode" | "success">,
+): string {
+  return [
+    i.pspReference,
+    i.originalReference ?? "",
+    i.merchantAccountCode,
+    i.merchantReference ?? "",
+    i.amount?.value ?? "",
+    i.amount?.currency ?? "",
+    i.eventCode,
+    i.success,
+  ].join(":");
 }
 
 const HEX_KEY = /^(?:[0-9a-fA-F]{2}){16,128}$/;
@@ -93,21 +104,28 @@ function str(o: Record<string, unknown>, k: string, required: boolean): string |
     if (required) throw new WebhookRejected(`NotificationRequestItem.${k} is missing`);
     return null;
   }
-  if (typeof v !== "string" || v.length > MAX_TEXT) throw new WebhookRejected(`NotificationRequestItem.${k} must be a string of at most ${MAX_TEXT} characters`);
+  if (typeof v !== "string" || v.length > MAX_TEXT)
+    throw new WebhookRejected(`NotificationRequestItem.${k} must be a string of at most ${MAX_TEXT} characters`);
   return v;
 }
 
 function item(raw: unknown): NotificationItem {
-  if (!isObject(raw) || !isObject(raw.NotificationRequestItem)) throw new WebhookRejected("each notificationItems entry must hold a NotificationRequestItem object");
+  if (!isObject(raw) || !isObject(raw.NotificationRequestItem))
+    throw new WebhookRejected("each notificationItems entry must hold a NotificationRequestItem object");
   const o = raw.NotificationRequestItem;
   const success = str(o, "success", true);
   if (success !== "true" && success !== "false") throw new WebhookRejected(`NotificationRequestItem.success must be "true" or "false"`);
   const amount = o.amount;
-  if (amount !== undefined && amount !== null && !(isObject(amount) && Number.isSafeInteger(amount.value) && typeof amount.currency === "string" && /^[A-Z]{3}$/.test(amount.currency))) {
+  if (
+    amount !== undefined &&
+    amount !== null &&
+    !(isObject(amount) && Number.isSafeInteger(amount.value) && typeof amount.currency === "string" && /^[A-Z]{3}$/.test(amount.currency))
+  ) {
     throw new WebhookRejected("NotificationRequestItem.amount must be { value: integer, currency: ISO 4217 code }");
   }
   const additionalData = o.additionalData;
-  if (additionalData !== undefined && additionalData !== null && !isObject(additionalData)) throw new WebhookRejected("NotificationRequestItem.additionalData must be an object");
+  if (additionalData !== undefined && additionalData !== null && !isObject(additionalData))
+    throw new WebhookRejected("NotificationRequestItem.additionalData must be an object");
   // Kept as received: the signature is over these exact values.
   return o as unknown as NotificationItem;
 }
@@ -151,7 +169,9 @@ const MODIFICATIONS = new Set(["CAPTURE", "CANCELLATION", "REFUND", "CANCEL_OR_R
  * REFUND_FAILED is a refund that had succeeded and then failed: `refused` as well.
  * Undefined for an event that is no failed modification.
  */
-export function failedModificationClass(n: Pick<AdyenNotification, "eventCode" | "success" | "reason">): Extract<ErrorClass, "refused" | "unexpected_state"> | undefined {
+export function failedModificationClass(
+  n: Pick<AdyenNotification, "eventCode" | "success" | "reason">,
+): Extract<ErrorClass, "refused" | "unexpected_state"> | undefined {
   if (n.eventCode === "REFUND_FAILED") return "refused";
   if (n.success || !MODIFICATIONS.has(n.eventCode)) return undefined;
   return /insufficient balance/i.test(n.reason ?? "") ? "refused" : "unexpected_state";

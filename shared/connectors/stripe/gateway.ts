@@ -50,7 +50,11 @@ const chargeParams = (c: Charge) => ({
 /** Stripe's search query for our payment id (ids are `pay_` + hex: nothing to escape). */
 export const searchQuery = (paymentId: string) => `metadata['payment_id']:'${paymentId}'`;
 
-const refundParams = (c: Extract<Call, { op: "refund" }>) => ({ payment_intent: c.ref, amount: c.amount, metadata: { refund_id: c.refundId, payment_id: c.paymentId } });
+const refundParams = (c: Extract<Call, { op: "refund" }>) => ({
+  payment_intent: c.ref,
+  amount: c.amount,
+  metadata: { refund_id: c.refundId, payment_id: c.paymentId },
+});
 
 const headerOf = (headers: unknown, name: string): string | undefined => {
   if (headers instanceof Headers) return headers.get(name) ?? undefined;
@@ -61,13 +65,23 @@ const headerOf = (headers: unknown, name: string): string | undefined => {
 export function describe(call: Call): ExchangeRequest {
   switch (call.op) {
     case "create":
-      return { method: "POST", path: "/v1/payment_intents", idempotencyKey: call.idempotencyKey, params: redact(chargeParams(call.charge)) as Record<string, unknown> };
+      return {
+        method: "POST",
+        path: "/v1/payment_intents",
+        idempotencyKey: call.idempotencyKey,
+        params: redact(chargeParams(call.charge)) as Record<string, unknown>,
+      };
     case "retrieve":
       return { method: "GET", path: `/v1/payment_intents/${call.ref}`, params: {} };
     case "search":
       return { method: "GET", path: "/v1/payment_intents/search", params: { query: searchQuery(call.paymentId) } };
     case "capture":
-      return { method: "POST", path: `/v1/payment_intents/${call.ref}/capture`, idempotencyKey: call.idempotencyKey, params: { amount_to_capture: call.amount } };
+      return {
+        method: "POST",
+        path: `/v1/payment_intents/${call.ref}/capture`,
+        idempotencyKey: call.idempotencyKey,
+        params: { amount_to_capture: call.amount },
+      };
     case "cancel":
       return { method: "POST", path: `/v1/payment_intents/${call.ref}/cancel`, idempotencyKey: call.idempotencyKey, params: {} };
     case "refund":
@@ -89,11 +103,16 @@ export function createStripeGateway(cfg: StripeConfig): Connector {
     maxNetworkRetries: 0,
     telemetry: false,
     httpClient: new SingleAttemptHttpClient(),
-    ...(url ? { host: url.hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)), protocol: url.protocol.replace(":", "") as "http" | "https" } : {}),
+    ...(url
+      ? { host: url.hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)), protocol: url.protocol.replace(":", "") as "http" | "https" }
+      : {}),
   });
 
   /** The call's result: intents or refunds, and the SDK's record of the HTTP answer. */
-  async function run(call: Call, opts: Stripe.RequestOptions): Promise<{ intents: Stripe.PaymentIntent[]; refunds: Stripe.Refund[]; last: Stripe.Response<unknown>["lastResponse"]; body: unknown }> {
+  async function run(
+    call: Call,
+    opts: Stripe.RequestOptions,
+  ): Promise<{ intents: Stripe.PaymentIntent[]; refunds: Stripe.Refund[]; last: Stripe.Response<unknown>["lastResponse"]; body: unknown }> {
     const key = "idempotencyKey" in call ? { ...opts, idempotencyKey: call.idempotencyKey } : opts;
     const intent = (pi: Stripe.Response<Stripe.PaymentIntent>) => ({ intents: [pi], refunds: [], last: pi.lastResponse, body: redact(pi) });
     const refund = (re: Stripe.Response<Stripe.Refund>) => ({ intents: [], refunds: [re], last: re.lastResponse, body: redact(re) });

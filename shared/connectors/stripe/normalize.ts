@@ -57,15 +57,24 @@ export function classify(err: unknown): GatewayError {
     const raw = err.raw as { payment_intent?: Intent } | undefined;
     const payment = raw?.payment_intent?.id ? toPayment(raw.payment_intent) : undefined;
     const soft = err.code === "processing_error";
-    return { class: "declined", code: err.code ?? "card_declined", message, declineCode: err.decline_code || err.code || "card_declined", ...(soft ? { soft } : {}), ...(payment ? { payment } : {}) };
+    return {
+      class: "declined",
+      code: err.code ?? "card_declined",
+      message,
+      declineCode: err.decline_code || err.code || "card_declined",
+      ...(soft ? { soft } : {}),
+      ...(payment ? { payment } : {}),
+    };
   }
-  if (err instanceof e.StripeIdempotencyError) return { class: "fatal", code: "idempotency_error", message: "idempotency key reused with different parameters" };
+  if (err instanceof e.StripeIdempotencyError)
+    return { class: "fatal", code: "idempotency_error", message: "idempotency key reused with different parameters" };
   if (err instanceof e.StripeAuthenticationError || err instanceof e.StripePermissionError) {
     return { class: "fatal", code: `http_${err.statusCode ?? "?"}`, message: `gateway rejected our credentials (${err.statusCode ?? "?"})` };
   }
   // Stripe answers lock_timeout with a 429 too. Another request holds the object (another delivery's create under the same key may be charging): retry here, never elsewhere.
   if (err instanceof e.StripeError && err.code === "lock_timeout") return { class: "retry", code: "lock_timeout", message: "gateway lock timeout" };
-  if (err instanceof e.StripeRateLimitError) return { class: "not_processed", code: err.code ?? "rate_limit", message: `gateway rate limit (${err.code ?? 429})` };
+  if (err instanceof e.StripeRateLimitError)
+    return { class: "not_processed", code: err.code ?? "rate_limit", message: `gateway rate limit (${err.code ?? 429})` };
   if (err instanceof e.StripeInvalidRequestError) {
     const code = err.code ?? "invalid_request";
     if (code === "payment_intent_unexpected_state") return { class: "unexpected_state", code, message };
@@ -82,7 +91,8 @@ export function classify(err: unknown): GatewayError {
     if (detail === "ECONNREFUSED") return { class: "not_processed", code: "connection_refused", message };
     return { class: "ambiguous", code: typeof detail === "string" ? detail.toLowerCase() : "connection", message: `gateway unreachable: ${message}` };
   }
-  if (err instanceof e.StripeAPIError) return { class: "ambiguous", code: `http_${err.statusCode ?? "5xx"}`, message: `gateway error ${err.statusCode ?? ""}`.trim() };
+  if (err instanceof e.StripeAPIError)
+    return { class: "ambiguous", code: `http_${err.statusCode ?? "5xx"}`, message: `gateway error ${err.statusCode ?? ""}`.trim() };
   if (err instanceof e.StripeError) return { class: "ambiguous", code: err.type, message: `gateway error ${err.type}` };
   return { class: "ambiguous", code: "unknown", message };
 }

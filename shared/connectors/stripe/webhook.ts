@@ -14,7 +14,13 @@ export class WebhookRejected extends Error {
   override name = "WebhookRejected";
 }
 
-const PAYMENT_EVENTS = new Set(["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.amount_capturable_updated", "payment_intent.canceled", "payment_intent.processing"]);
+const PAYMENT_EVENTS = new Set([
+  "payment_intent.succeeded",
+  "payment_intent.payment_failed",
+  "payment_intent.amount_capturable_updated",
+  "payment_intent.canceled",
+  "payment_intent.processing",
+]);
 const REFUND_EVENTS = new Set(["refund.created", "refund.updated", "refund.failed", "charge.refund.updated"]);
 
 export function stripeWebhooks(secret: string) {
@@ -39,7 +45,11 @@ export function noticeOf(event: Pick<Stripe.Event, "id" | "type" | "data">): Gat
   const object = event.data.object as unknown as Record<string, unknown>;
   if (PAYMENT_EVENTS.has(event.type) && object.object === "payment_intent") {
     const pi = object as unknown as Stripe.PaymentIntent;
-    return { ...base, paymentId: pi.metadata?.payment_id ?? null, about: { kind: "payment", payment: toPayment(pi), amount: pi.amount, currency: pi.currency.toUpperCase() } };
+    return {
+      ...base,
+      paymentId: pi.metadata?.payment_id ?? null,
+      about: { kind: "payment", payment: toPayment(pi), amount: pi.amount, currency: pi.currency.toUpperCase() },
+    };
   }
   if (REFUND_EVENTS.has(event.type) && object.object === "refund") {
     const re = object as unknown as Stripe.Refund;

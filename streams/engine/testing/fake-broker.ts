@@ -9,15 +9,7 @@
  * ack" rules.
  */
 import { Subject } from "rxjs";
-import type {
-  AssignmentEvent,
-  ConsumerPort,
-  InboundMessage,
-  OffsetCommit,
-  OutboundRecord,
-  ProducerPort,
-  TopicPartition,
-} from "../ports.ts";
+import type { AssignmentEvent, ConsumerPort, InboundMessage, OffsetCommit, OutboundRecord, ProducerPort, TopicPartition } from "../ports.ts";
 
 export interface StoredRecord extends InboundMessage {}
 
@@ -243,7 +235,12 @@ export class FakeProducer implements ProducerPort {
   #store(records: readonly OutboundRecord[]): void {
     for (const r of records) {
       this.sent.push(r);
-      this.#broker.produce(r.topic, { key: r.key, value: r.value, headers: { ...r.headers }, ...(r.partition === undefined ? {} : { partition: r.partition }) });
+      this.#broker.produce(r.topic, {
+        key: r.key,
+        value: r.value,
+        headers: { ...r.headers },
+        ...(r.partition === undefined ? {} : { partition: r.partition }),
+      });
     }
   }
 }

@@ -52,8 +52,7 @@ export async function startHarness<T>(h: HarnessOptions<T>): Promise<Harness<T>>
 }
 
 /** A promise resolved after `ms` of virtual time. */
-export const sleep = (clock: VirtualClock, ms: number): Promise<void> =>
-  new Promise((resolve) => clock.scheduler.schedule(() => resolve(), ms));
+export const sleep = (clock: VirtualClock, ms: number): Promise<void> => new Promise((resolve) => clock.scheduler.schedule(() => resolve(), ms));
 
 export interface Deferred<T = void> {
   readonly promise: Promise<T>;
