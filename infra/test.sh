@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite and exits non-zero on any failure:
-#   the TypeScript type check, then `bun test` (unit tests beside the code, and
+#   the TypeScript type check, Biome's lint and format check (biome.json), then `bun test` (unit tests beside the code, and
 #   integration/end-to-end tests under test/ against the real local stack,
 #   which the test preload brings up when it is not running), then the short
 #   chaos run (its invariants count as tests). Arguments go to `bun test` and
@@ -16,6 +16,8 @@ cd "$ROOT"
 passed=0 failed=0
 echo "== type check (tsc --noEmit)"
 if bun run --silent typecheck; then passed=$((passed + 1)); echo "type check: ok"; else failed=$((failed + 1)); echo "type check: FAILED"; fi
+echo "== lint and format (biome ci)"
+if bun run --silent lint; then passed=$((passed + 1)); echo "lint: ok"; else failed=$((failed + 1)); echo "lint: FAILED (bun run format fixes the formatting)"; fi
 
 echo "== bun test $*"
 out="$(mktemp)"
