@@ -3,15 +3,16 @@
  * by their signatures (Stripe-Signature; Adyen's HMAC in each item), not by an API key.
  * A request whose signature does not verify is refused with 400 and changes nothing; a
  * verified one is acknowledged once applied (Stripe: `{"received":true}`; Adyen:
- * `[accepted]`, the answer it waits for). A failure to apply it (the database away) answers
- * 503, so the gateway delivers it again. Documented, without an API key: gateways call it.
+ * `[accepted]`, the answer it waits for). A failure to apply it (the database away, or a
+ * refund's webhook that cannot be told apart from another refund yet) answers 503, so the
+ * gateway delivers it again. Documented, without an API key: gateways call it.
  */
 import { Elysia } from "elysia";
-import { badRequest, notFound } from "../../shared/http-errors.ts";
+import { badRequest, notFound, serviceUnavailable } from "../../shared/http-errors.ts";
 import type { ConnectorName } from "../../shared/connectors/types.ts";
 import { readCapped } from "../http/json-body.ts";
 import { ErrorResponse } from "../payments/model.ts";
-import { isRejection, type GatewayWebhooksService } from "./service.ts";
+import { DeliverAgain, isRejection, type GatewayWebhooksService } from "./service.ts";
 
 /** Stripe's events run to a few tens of kilobytes; Adyen batches items. Well above either. */
 export const WEBHOOK_BODY_LIMIT_BYTES = 512 * 1024;
@@ -39,6 +40,7 @@ export function gatewayWebhookRoutes(deps: { service: GatewayWebhooksService }) 
       } catch (err) {
         // The message says what failed (a missing header, a signature that does not verify), never what was sent.
         if (isRejection(err)) throw badRequest("webhook_rejected", `Not a verified ${connector} webhook: ${err.message}`);
+        if (err instanceof DeliverAgain) throw serviceUnavailable(`Not applied yet, deliver it again: ${err.message}.`);
         throw err;
       }
       return ACK[connector]();
@@ -48,7 +50,8 @@ export function gatewayWebhookRoutes(deps: { service: GatewayWebhooksService }) 
     description:
       `Where ${gateway} sends its webhooks (configure this URL at ${gateway}). ${how} Each event is applied once (by the gateway's event id), ` +
       "under the same guards as the workers' answers. 400: the signature does not verify (nothing applied); 404: no webhook secret is configured " +
-      "for this gateway; 503: the platform could not apply it now, so the gateway delivers it again.",
+      "for this gateway; 503: the platform could not apply it now (its database away, or a refund that cannot be told apart from another yet), " +
+      "so the gateway delivers it again.",
     tags: ["gateway webhooks"],
     security: [],
   });

@@ -5,6 +5,9 @@
  * racing the synchronous answer changes the payment once), then remembered by its event
  * id. What cannot be placed (an unknown payment, another connector's payment, a contradiction)
  * is acknowledged, logged as an error and counted: the gateway retrying would not change it.
+ * A notice that cannot be placed yet (`deliver_again`) is not remembered, and the request
+ * fails with DeliverAgain (503) so the gateway sends it again; the batch's other notices are
+ * remembered, so the redelivery applies only what is left.
  */
 import type { Sql } from "../../shared/db/client.ts";
 import { adyenWebhooks } from "../../shared/connectors/adyen/notices.ts";
@@ -15,6 +18,11 @@ import { ANOMALIES, applyNotice, recordNotice, seenBefore, type NoticeOutcome } 
 import type { Logger } from "../observability/logger.ts";
 
 export type Verifier = (rawBody: string, headers: Headers) => Promise<GatewayNotice[]>;
+
+/** Some notice of the request could not be placed yet: answered 503, so the gateway delivers it again. */
+export class DeliverAgain extends Error {
+  override name = "DeliverAgain";
+}
 
 /** A request that is not the gateway's (bad or missing signature, not its format): 400/401, nothing applied. */
 export const isRejection = (err: unknown): err is Error => err instanceof StripeRejected || err instanceof AdyenRejected;
@@ -55,7 +63,7 @@ export function createGatewayWebhooksService(deps: {
           continue;
         }
         const outcome = await applyNotice(deps.primary, n);
-        await recordNotice(deps.primary, n, outcome, n.paymentId);
+        if (outcome !== "deliver_again") await recordNotice(deps.primary, n, outcome, n.paymentId);
         if (outcome === "settled") deps.notifyOutbox();
         const line = { connector, eventId: n.eventId, type: n.type, paymentId: n.paymentId, outcome };
         if (ANOMALIES.has(outcome)) deps.logger.error(line, "gateway webhook does not match the platform's records");
@@ -63,6 +71,8 @@ export function createGatewayWebhooksService(deps: {
         deps.onNotice?.(connector, outcome);
         outcomes.push(outcome);
       }
+      const later = outcomes.filter((o) => o === "deliver_again").length;
+      if (later > 0) throw new DeliverAgain(`${later} of ${notices.length} notices name a refund that cannot be told apart from another yet`);
       return outcomes;
     },
   };

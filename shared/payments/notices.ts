@@ -9,7 +9,11 @@
  * - `unknown_command`: a capture, cancel or refund this platform never asked for;
  * - `mismatch`: the gateway holds another amount or currency than the payment;
  * - `contradicts`: a final payment the gateway now says otherwise about.
- * Each of those is logged as an error by the receiver for an operator.
+ * Each of those is logged as an error by the receiver for an operator. One outcome is not
+ * final: `deliver_again`, a refund's webhook that overtook the worker's record of which
+ * refund the gateway took, while several of the payment's pending refunds could be it
+ * (same amount, none named yet). The receiver does not remember it and answers so that the
+ * gateway delivers it again; by then the worker has recorded the gateway's refund ids.
  */
 import type { Sql, TransactionSql } from "../db/client.ts";
 import { decidePayment, decideRefund } from "../connectors/outcome.ts";
@@ -27,7 +31,8 @@ export type NoticeOutcome =
   | "unknown_command"
   | "other_connector"
   | "mismatch"
-  | "contradicts";
+  | "contradicts"
+  | "deliver_again";
 
 /** The outcomes an operator must look at. */
 export const ANOMALIES: ReadonlySet<NoticeOutcome> = new Set(["unknown_payment", "unknown_command", "other_connector", "mismatch", "contradicts"]);
@@ -165,30 +170,34 @@ type RefundRow = { refund_id: string; command_id: string; status: string; amount
 
 /**
  * The refund a notice is about: by our command or refund id, or the gateway's refund id;
- * else, for a webhook that overtakes the answer recording that id, the payment's oldest
- * pending refund of the same amount the gateway has not named yet.
+ * else, for a webhook that overtakes the answer recording that id, the payment's one pending
+ * refund of the same amount the gateway has not named yet ("ambiguous" when there are several).
  */
-async function findRefund(sql: Sql, n: GatewayNotice, a: Extract<GatewayNotice["about"], { kind: "refund" }>): Promise<RefundRow | undefined> {
-  const [named] = await sql<RefundRow[]>`
-    SELECT r.id AS refund_id, c.id AS command_id, r.status, r.amount
+async function findRefund(sql: Sql, n: GatewayNotice, a: Extract<GatewayNotice["about"], { kind: "refund" }>): Promise<RefundRow | "ambiguous" | undefined> {
+  const p = a.amount === null ? undefined : await findPayment(sql, n, a.ref);
+  const unnamedOf = p && p.connector === n.connector ? p.id : null;
+  // One statement, one snapshot: asked in two, the worker's record of the gateway's refund id
+  // could commit between them, so the refund was neither named in the first nor unnamed in the second.
+  const rows = await sql<(RefundRow & { named: boolean })[]>`
+    SELECT r.id AS refund_id, c.id AS command_id, r.status, r.amount,
+           (c.id = ${a.commandId ?? ""} OR r.id = ${a.refund.refundId ?? ""} OR r.gateway_refund_id = ${a.refund.ref}) AS named
       FROM refunds r JOIN payment_commands c ON c.refund_id = r.id AND c.kind = 'refund'
       JOIN payments p ON p.id = r.payment_id
      WHERE p.connector = ${n.connector}
-       AND (c.id = ${a.commandId ?? ""} OR r.id = ${a.refund.refundId ?? ""} OR r.gateway_refund_id = ${a.refund.ref})
-     LIMIT 1`;
-  if (named || a.amount === null) return named;
-  const p = await findPayment(sql, n, a.ref);
-  if (!p || p.connector !== n.connector) return undefined;
-  const [unnamed] = await sql<RefundRow[]>`
-    SELECT r.id AS refund_id, c.id AS command_id, r.status, r.amount
-      FROM refunds r JOIN payment_commands c ON c.refund_id = r.id AND c.kind = 'refund'
-     WHERE r.payment_id = ${p.id} AND r.status = 'pending' AND r.gateway_refund_id IS NULL AND r.amount = ${a.amount}
-     ORDER BY r.created_at LIMIT 1`;
-  return unnamed;
+       AND ((c.id = ${a.commandId ?? ""} OR r.id = ${a.refund.refundId ?? ""} OR r.gateway_refund_id = ${a.refund.ref})
+            OR (r.payment_id = ${unnamedOf} AND r.status = 'pending' AND r.gateway_refund_id IS NULL AND r.amount = ${a.amount ?? -1}))
+     ORDER BY named DESC
+     LIMIT 3`;
+  const named = rows.find((r) => r.named);
+  if (named) return named;
+  // Only one candidate is an answer: with two refunds of the same amount in flight, taking the
+  // oldest settled one refund with the other's outcome and left the other pending for good.
+  return rows.length > 1 ? "ambiguous" : rows[0];
 }
 
 async function refundNotice(sql: Sql, n: GatewayNotice, a: Extract<GatewayNotice["about"], { kind: "refund" }>): Promise<NoticeOutcome> {
   const r = await findRefund(sql, n, a);
+  if (r === "ambiguous") return "deliver_again";
   if (!r) return "unknown_command";
   if (a.amount !== null && a.amount !== r.amount) return "mismatch";
   const d = decideRefund(a.refund);

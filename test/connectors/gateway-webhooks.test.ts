@@ -6,13 +6,14 @@
  * email, one merchant event. A request whose signature does not verify changes nothing.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { adyenSignature, type NotificationItem } from "../../shared/connectors/adyen/webhook.ts";
 import { stripeSignature } from "../../simulator/stripe-events.ts";
 import { LOCAL_WEBHOOK_SECRETS } from "../../infra/stack/components/index.ts";
 import { Topics } from "../../shared/topics.ts";
 import { mailpit } from "../notifications/tools.ts";
 import { publicFetch } from "../setup/endpoints.ts";
 import { eventually } from "../setup/wait.ts";
-import { chargesAt, circuitsClosed, db, finalStatuses, merchantRouted, pay, paymentOf, restoreWebhooks, simAdmin } from "./support.ts";
+import { api, chargesAt, circuitsClosed, component, db, finalStatuses, merchantRouted, pay, paymentOf, restoreWebhooks, simAdmin } from "./support.ts";
 
 const HOUR_MS = 3_600_000;
 const mail = mailpit();
@@ -83,6 +84,59 @@ describe("gateway webhooks", () => {
       60_000,
     );
     expect(mails.length).toBe(automatic.length);
+  }, 120_000);
+
+  test("a REFUND webhook that either of two pending refunds of the same amount could be is answered 503 and settles neither; each settles by its own", async () => {
+    const m = await merchantRouted("Two refunds", [{ connectors: ["adyen"] }]);
+    const p = await pay(m, { amount: 5000 });
+    expect((await finalStatuses([p.id], 60_000)).get(p.id)).toEqual({ status: "APPROVED", connector: "adyen" });
+    const [{ psp } = { psp: "" }] = await db<{ psp: string }[]>`SELECT gateway_intent_id AS psp FROM payments WHERE id = ${p.id}`;
+    // The command worker is down: both refunds are pending, and Adyen has named neither to us.
+    const worker = component("command-worker");
+    await worker.stop();
+    let refunds: string[];
+    try {
+      refunds = await Promise.all(
+        [1, 2].map(async () => {
+          const res = await api(m.apiKey, "POST", "/v1/refunds", { payment_id: p.id, amount: 1000 });
+          expect(res.status).toBe(201);
+          return res.json.id as string;
+        }),
+      );
+      const item: NotificationItem = {
+        pspReference: `R${crypto.randomUUID().replaceAll("-", "").slice(0, 15).toUpperCase()}`,
+        originalReference: psp,
+        merchantAccountCode: "PayorchTestECOM",
+        merchantReference: p.id,
+        amount: { value: 1000, currency: "EUR" },
+        eventCode: "REFUND",
+        eventDate: new Date().toISOString(),
+        success: "true",
+      };
+      const signed = { ...item, additionalData: { hmacSignature: adyenSignature(item, LOCAL_WEBHOOK_SECRETS.adyen) } };
+      const res = await publicFetch("/webhooks/adyen", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ live: "false", notificationItems: [{ NotificationRequestItem: signed }] }),
+      });
+      expect(res.status).toBe(503);
+      const rows = await db<{ status: string; gateway_refund_id: string | null }[]>`SELECT status, gateway_refund_id FROM refunds WHERE id = ANY(${refunds})`;
+      expect([...rows]).toEqual([
+        { status: "pending", gateway_refund_id: null },
+        { status: "pending", gateway_refund_id: null },
+      ]);
+      // Not remembered: its redelivery is applied once the worker has said which refund is which.
+      expect((await db`SELECT 1 FROM gateway_webhook_events WHERE event_id LIKE ${`${item.pspReference}%`}`).length).toBe(0);
+    } finally {
+      await worker.start();
+    }
+    await eventually(
+      "both refunds settled by their own webhooks",
+      async () => (await db`SELECT 1 FROM refunds WHERE id = ANY(${refunds}) AND status = 'succeeded' AND gateway_refund_id IS NOT NULL`).length === 2,
+      60_000,
+    );
+    expect((await api(m.apiKey, "GET", `/v1/payments/${p.id}`)).json.amount_refunded).toBe(2000);
+    expect(((await simAdmin("adyen", `charges/${p.id}`)) as { refunded: number }).refunded).toBe(2000);
   }, 120_000);
 
   test("a webhook whose signature does not verify is refused with 400 and changes nothing", async () => {
