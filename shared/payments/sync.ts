@@ -6,7 +6,10 @@
  * replay of the same request) and converges the payment under the same guards as any answer.
  * Each is handed back at most `maxSyncs` times, `staleMs` apart; past that, the connector
  * could not say, and the dead-letter queue (where the worker parked it) waits for an
- * operator. A command an asynchronous connector received already (gateway_ref set: Adyen's
+ * operator. A payment or command with a dead letter not yet replayed or discarded is not
+ * handed back either: the worker parked it there (retries exhausted, a refusal), so it is the
+ * operator's (bun run dlq), and re-driving it would only run it through every retry tier
+ * again. A command an asynchronous connector received already (gateway_ref set: Adyen's
  * webhook settles it) is not handed back: that connector cannot be asked.
  * SKIP LOCKED: several sweepers never hand back the same row at once.
  */
@@ -61,6 +64,7 @@ export async function syncStale(sql: Sql, s: SyncSettings): Promise<{ payments: 
         FROM payments
        WHERE status = 'PENDING' AND updated_at < now() - ${stale}::interval
          AND sync_count < ${s.maxSyncs} AND (synced_at IS NULL OR synced_at < now() - ${stale}::interval)
+         AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.key = payments.id AND d.state = 'new')
        ORDER BY updated_at LIMIT ${s.limit}
          FOR UPDATE SKIP LOCKED`;
     for (const p of payments) {
@@ -75,6 +79,7 @@ export async function syncStale(sql: Sql, s: SyncSettings): Promise<{ payments: 
        WHERE c.state = 'pending' AND c.created_at < now() - ${stale}::interval
          AND c.sync_count < ${s.maxSyncs} AND (c.synced_at IS NULL OR c.synced_at < now() - ${stale}::interval)
          AND c.gateway_ref IS NULL
+         AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.key = c.payment_id AND d.state = 'new')
        ORDER BY c.created_at LIMIT ${s.limit}
          FOR UPDATE SKIP LOCKED`;
     for (const c of commands) {

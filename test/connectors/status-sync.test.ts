@@ -47,6 +47,14 @@ describe("status sync", () => {
       { idempotencyKey: id },
     );
     expect(await chargesAt("stripe", id)).toBe(1);
+    // Another, parked in the dead-letter queue by the worker: the operator's, never handed back.
+    const parked = `pay_${crypto.randomUUID().replaceAll("-", "")}`;
+    await db`
+      INSERT INTO payments (id, merchant_id, status, amount, currency, payment_method, customer_email, metadata, created_at, updated_at, connector)
+      VALUES (${parked}, ${m.merchantId}, 'PENDING', 4200, 'EUR', 'pm_card_visa', 'sync@example.test', '{}', now() - interval '1 hour', now() - interval '1 hour', 'stripe')`;
+    await db`
+      INSERT INTO dead_letters (topic, partition, "offset", key, original_topic, error_message, attempts)
+      VALUES ('payments.created.dlq', 0, ${-Date.now()}, ${parked}, 'payments.created', 'retries exhausted', 7)`;
 
     sweeper = startService("command-worker", {
       SERVICE_NAME: "command-worker-sync-it",
@@ -70,5 +78,7 @@ describe("status sync", () => {
     expect(docs.every((d) => (d as unknown as { replay?: string }).replay === "sync:1")).toBe(true);
     const [row] = await db<{ sync_count: number }[]>`SELECT sync_count FROM payments WHERE id = ${id}`;
     expect(row!.sync_count).toBe(1);
+    const [left] = await db<{ sync_count: number; status: string }[]>`SELECT sync_count, status FROM payments WHERE id = ${parked}`;
+    expect(left).toEqual({ sync_count: 0, status: "PENDING" });
   }, 90_000);
 });
