@@ -6,10 +6,11 @@
  * replay of the same request) and converges the payment under the same guards as any answer.
  * Each is handed back at most `maxSyncs` times, `staleMs` apart; past that, the connector
  * could not say, and the dead-letter queue (where the worker parked it) waits for an
- * operator. A payment or command with a dead letter not yet replayed or discarded is not
- * handed back either: the worker parked it there (retries exhausted, a refusal), so it is the
- * operator's (bun run dlq), and re-driving it would only run it through every retry tier
- * again. A command an asynchronous connector received already (gateway_ref set: Adyen's
+ * operator. A payment (or a payment's command) the worker parked in the DLQ is handed back
+ * only when its retries ran out (`x-dlq-reason: exhausted`) at least `deadLetterAfterMs`
+ * ago (an hour by default: the outage that exhausted them is likely over); a fatal or poison
+ * letter is the operator's alone. Handed back sooner, it only ran through every retry tier
+ * again and was parked again, over and over. A command an asynchronous connector received already (gateway_ref set: Adyen's
  * webhook settles it) is not handed back: that connector cannot be asked.
  * SKIP LOCKED: several sweepers never hand back the same row at once.
  */
@@ -18,7 +19,7 @@ import type { PaymentCreated } from "../events.ts";
 import { Headers, Topics } from "../topics.ts";
 import { publishCommand } from "./commands.ts";
 
-export type SyncSettings = { staleMs: number; maxSyncs: number; limit: number };
+export type SyncSettings = { staleMs: number; maxSyncs: number; deadLetterAfterMs: number; limit: number };
 
 type StalePayment = {
   id: string;
@@ -59,12 +60,14 @@ const created = (p: StalePayment): PaymentCreated => ({
 export async function syncStale(sql: Sql, s: SyncSettings): Promise<{ payments: number; commands: number }> {
   return sql.begin(async (tx) => {
     const stale = `${s.staleMs} milliseconds`;
+    const parked = `${s.deadLetterAfterMs} milliseconds`;
     const payments = await tx<StalePayment[]>`
       SELECT id, merchant_id, amount, currency, payment_method, customer_email, customer_name, capture_method, created_at, sync_count
         FROM payments
        WHERE status = 'PENDING' AND updated_at < now() - ${stale}::interval
          AND sync_count < ${s.maxSyncs} AND (synced_at IS NULL OR synced_at < now() - ${stale}::interval)
-         AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.key = payments.id AND d.state = 'new')
+         AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.key = payments.id AND d.state = 'new'
+                          AND (coalesce(d.headers->>${Headers.deadLetterReason}, '') <> 'exhausted' OR d.created_at > now() - ${parked}::interval))
        ORDER BY updated_at LIMIT ${s.limit}
          FOR UPDATE SKIP LOCKED`;
     for (const p of payments) {
@@ -79,7 +82,8 @@ export async function syncStale(sql: Sql, s: SyncSettings): Promise<{ payments: 
        WHERE c.state = 'pending' AND c.created_at < now() - ${stale}::interval
          AND c.sync_count < ${s.maxSyncs} AND (c.synced_at IS NULL OR c.synced_at < now() - ${stale}::interval)
          AND c.gateway_ref IS NULL
-         AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.key = c.payment_id AND d.state = 'new')
+         AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.key = c.payment_id AND d.state = 'new'
+                          AND (coalesce(d.headers->>${Headers.deadLetterReason}, '') <> 'exhausted' OR d.created_at > now() - ${parked}::interval))
        ORDER BY c.created_at LIMIT ${s.limit}
          FOR UPDATE SKIP LOCKED`;
     for (const c of commands) {

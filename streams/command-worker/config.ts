@@ -14,7 +14,7 @@ export type CommandWorkerConfig = StripeSettings & {
   /** How often held payments past their capture_before get a cancel command. */
   readonly expirySweepMs: number;
   /** The status sync (shared/payments/sync.ts): how often it sweeps, after how long unchanged a row is stale, how often one row is handed back. */
-  readonly sync: { intervalMs: number; staleMs: number; maxSyncs: number };
+  readonly sync: { intervalMs: number; staleMs: number; maxSyncs: number; deadLetterAfterMs: number };
   readonly metricsPort: number;
   readonly metricsHost: string;
   readonly logLevel: LogLevel;
@@ -33,6 +33,8 @@ export function loadCommandWorkerConfig(env: Env = process.env): CommandWorkerCo
       // Longer than the retry tiers (about four minutes), so a payment still being retried is left alone.
       staleMs: int(env, "SYNC_STALE_MS", 300_000, { min: 1_000, max: 7 * 86_400_000 }),
       maxSyncs: int(env, "SYNC_MAX", 5, { min: 0, max: 1_000 }),
+      // A payment whose retries ran out is parked this long before it is handed back: the outage that exhausted them is likely over.
+      deadLetterAfterMs: int(env, "SYNC_DEAD_LETTER_AFTER_MS", 3_600_000, { min: 1_000, max: 30 * 86_400_000 }),
     },
     metricsPort: port(env, "METRICS_PORT", 9475, { allowZero: true }),
     metricsHost: host(env, "METRICS_HOST", "127.0.0.1"),

@@ -47,19 +47,31 @@ describe("status sync", () => {
       { idempotencyKey: id },
     );
     expect(await chargesAt("stripe", id)).toBe(1);
-    // Another, parked in the dead-letter queue by the worker: the operator's, never handed back.
-    const parked = `pay_${crypto.randomUUID().replaceAll("-", "")}`;
-    await db`
-      INSERT INTO payments (id, merchant_id, status, amount, currency, payment_method, customer_email, metadata, created_at, updated_at, connector)
-      VALUES (${parked}, ${m.merchantId}, 'PENDING', 4200, 'EUR', 'pm_card_visa', 'sync@example.test', '{}', now() - interval '1 hour', now() - interval '1 hour', 'stripe')`;
-    await db`
-      INSERT INTO dead_letters (topic, partition, "offset", key, original_topic, error_message, attempts)
-      VALUES ('payments.created.dlq', 0, ${-Date.now()}, ${parked}, 'payments.created', 'retries exhausted', 7)`;
+    // Three more, parked in the dead-letter queue by the worker: retries ran out a minute ago
+    // (left alone: handed back now it would only be parked again), refused as poison two hours
+    // ago (the operator's alone), retries ran out two hours ago (handed back, and charged once).
+    const parkedPayment = async (reason: string, parkedFor: string) => {
+      const id = `pay_${crypto.randomUUID().replaceAll("-", "")}`;
+      await db`
+        INSERT INTO payments (id, merchant_id, status, amount, currency, payment_method, customer_email, metadata, created_at, updated_at, connector)
+        VALUES (${id}, ${m.merchantId}, 'PENDING', 4200, 'EUR', 'pm_card_visa', 'sync@example.test', '{}', now() - interval '3 hours', now() - interval '3 hours', 'stripe')`;
+      await db`
+        INSERT INTO dead_letters (topic, partition, "offset", key, original_topic, error_message, attempts, headers, created_at)
+        VALUES ('payments.created.dlq', 0, ${-Math.floor(Math.random() * 1e12)}, ${id}, 'payments.created', ${reason}, 7,
+                ${db.json({ "x-dlq-reason": reason })}, now() - ${parkedFor}::interval)`;
+      return id;
+    };
+    const [recent, poison, exhausted] = [
+      await parkedPayment("exhausted", "1 minute"),
+      await parkedPayment("poison", "2 hours"),
+      await parkedPayment("exhausted", "2 hours"),
+    ];
 
     sweeper = startService("command-worker", {
       SERVICE_NAME: "command-worker-sync-it",
       SYNC_STALE_MS: "1000",
       SYNC_INTERVAL_MS: "300",
+      SYNC_DEAD_LETTER_AFTER_MS: "1800000",
       STRIPE_API_BASE: SIMS.stripe,
       ADYEN_API_BASE: SIMS.adyen,
     });
@@ -78,7 +90,12 @@ describe("status sync", () => {
     expect(docs.every((d) => (d as unknown as { replay?: string }).replay === "sync:1")).toBe(true);
     const [row] = await db<{ sync_count: number }[]>`SELECT sync_count FROM payments WHERE id = ${id}`;
     expect(row!.sync_count).toBe(1);
-    const [left] = await db<{ sync_count: number; status: string }[]>`SELECT sync_count, status FROM payments WHERE id = ${parked}`;
-    expect(left).toEqual({ sync_count: 0, status: "PENDING" });
+    const parkedFinal = await finalStatuses([exhausted], 60_000);
+    expect(parkedFinal.get(exhausted)).toEqual({ status: "APPROVED", connector: "stripe" });
+    expect(await chargesAt("stripe", exhausted)).toBe(1);
+    const left = await db<
+      { id: string; sync_count: number; status: string }[]
+    >`SELECT id, sync_count, status FROM payments WHERE id IN (${recent}, ${poison}) ORDER BY id`;
+    expect([...left]).toEqual([recent, poison].sort().map((id) => ({ id, sync_count: 0, status: "PENDING" })));
   }, 90_000);
 });
