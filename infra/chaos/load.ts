@@ -84,11 +84,13 @@ export function runLoad(ratePerSec: number, seconds: number, signal: AbortSignal
 
   async function lifecycle(id: string, i: number, amount: number, manual: boolean): Promise<void> {
     if (manual) {
-      if (await waitForStatus(id, (s) => s === "AUTHORIZED", 300_000))
+      // Longer than every retry tier and the faults between them: in the long profile a held
+      // payment was authorized 5 min 15 s after its create, and with 5 min it was left uncaptured.
+      if (await waitForStatus(id, (s) => s === "AUTHORIZED", 900_000))
         await command(`/v1/payments/${id}/capture`, i % 2 ? {} : { amount: Math.max(1, amount - 100) });
       return;
     }
-    if (!(await waitForStatus(id, (s) => s === "APPROVED", 300_000))) return;
+    if (!(await waitForStatus(id, (s) => s === "APPROVED", 900_000))) return;
     const part = Math.max(1, Math.floor(amount * 0.4));
     await command("/v1/refunds", { payment_id: id, amount: part });
     await Promise.all([command("/v1/refunds", { payment_id: id, amount: part }), command("/v1/refunds", { payment_id: id, amount: part })]);
