@@ -8,27 +8,12 @@ import { describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { ReconcileError, type GatewayRecord, type ReconcileSources } from "../../shared/reconcile/model.ts";
 import { loadReconcileSources } from "../../shared/reconcile/sources.ts";
-import { fakePaymentsTable, paymentRow } from "../../shared/reconcile/testing.ts";
+import { fakePaymentsTable, gatewayRecord as record, paymentRow } from "../../shared/reconcile/testing.ts";
 import { toApiError } from "../http/errors.ts";
 import { createLogger } from "../observability/logger.ts";
 import { reconciliationRoutes } from "./reconciliation.ts";
 
 const KEY = "ops_test_key_0123456789abcdefghijklmnop";
-const record = (over: Partial<GatewayRecord> = {}): GatewayRecord => ({
-  connector: "stripe",
-  ref: "pi_1",
-  paymentId: "pay_1",
-  currency: "USD",
-  authorized: 2000,
-  captured: 2000,
-  refunded: 0,
-  status: "captured",
-  detail: "succeeded",
-  createdAt: new Date("2024-05-03T12:00:00Z"),
-  refunds: [],
-  ...over,
-});
-
 function app(opts: { sources?: ReconcileSources | (() => ReconcileSources); opsApiKey?: string | undefined } = {}) {
   const refused: string[] = [];
   const sources = opts.sources ?? { stripe: () => Promise.resolve({ records: [record({ captured: 1500 })], warnings: [] }) };

@@ -7,22 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { parseCsv } from "./csv.ts";
 import { ReconcileError, type GatewayRecord, type ReconcileSources, type Window } from "./model.ts";
 import { runCli } from "./cli.ts";
-import { fakePaymentsTable, paymentRow } from "./testing.ts";
-
-const record = (over: Partial<GatewayRecord> = {}): GatewayRecord => ({
-  connector: "stripe",
-  ref: "pi_1",
-  paymentId: "pay_1",
-  currency: "USD",
-  authorized: 2000,
-  captured: 2000,
-  refunded: 0,
-  status: "captured",
-  detail: "succeeded",
-  createdAt: new Date("2024-05-03T12:00:00Z"),
-  refunds: [],
-  ...over,
-});
+import { fakePaymentsTable, gatewayRecord as record, paymentRow } from "./testing.ts";
 
 async function cli(argv: string[], opts: { records?: GatewayRecord[]; sources?: ReconcileSources; env?: Record<string, string> } = {}) {
   const out: string[] = [];

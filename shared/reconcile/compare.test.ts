@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { compare, type CompareInput } from "./compare.ts";
 import { windowsOf } from "./days.ts";
 import type { GatewayRecord, PlatformPayment } from "./model.ts";
+import { gatewayRecord as record } from "./testing.ts";
 
 const DAY = windowsOf(new Date("2024-05-03T00:00:00Z")).platform;
 const NOON = new Date("2024-05-03T12:00:00Z");
@@ -22,21 +23,6 @@ const payment = (over: Partial<PlatformPayment> = {}): PlatformPayment => ({
   pendingRefunds: 0,
   gatewayRef: "pi_1",
   createdAt: NOON,
-  ...over,
-});
-
-const record = (over: Partial<GatewayRecord> = {}): GatewayRecord => ({
-  connector: "stripe",
-  ref: "pi_1",
-  paymentId: "pay_1",
-  currency: "USD",
-  authorized: 2000,
-  captured: 2000,
-  refunded: 0,
-  status: "captured",
-  detail: "succeeded",
-  createdAt: NOON,
-  refunds: [],
   ...over,
 });
 

@@ -8,24 +8,9 @@ import { Value } from "@sinclair/typebox/value";
 import { Report, type GatewayRecord, type GatewayRead, type ReconcileSources, type Window } from "./model.ts";
 import { parseCsv } from "./csv.ts";
 import { CSV_COLUMNS, reconcile, toCsv } from "./run.ts";
-import { fakePaymentsTable, paymentRow } from "./testing.ts";
+import { fakePaymentsTable, gatewayRecord as record, paymentRow } from "./testing.ts";
 
 const NOON = new Date("2024-05-03T12:00:00Z");
-const record = (over: Partial<GatewayRecord> = {}): GatewayRecord => ({
-  connector: "stripe",
-  ref: "pi_1",
-  paymentId: "pay_1",
-  currency: "USD",
-  authorized: 2000,
-  captured: 2000,
-  refunded: 0,
-  status: "captured",
-  detail: "succeeded",
-  createdAt: NOON,
-  refunds: [],
-  ...over,
-});
-
 function reader(read: GatewayRead) {
   const windows: Window[] = [];
   return { windows, read: (w: Window) => (windows.push(w), Promise.resolve(read)) };

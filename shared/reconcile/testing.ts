@@ -1,12 +1,29 @@
 /**
  * Test helpers for reconciliation: a stand-in for the payments table that answers the two
  * queries platform.ts makes (by creation time, by id), so run.ts and the CLI are tested
- * without a database. Rows are the table's columns.
+ * without a database. Rows are the table's columns. And one gateway record (a captured Stripe
+ * intent of 2000 USD for pay_1), for the tests to vary.
  */
 import type { Sql } from "../db/client.ts";
+import type { GatewayRecord } from "./model.ts";
 import type { PaymentRow } from "./platform.ts";
 
 export type { PaymentRow };
+
+export const gatewayRecord = (over: Partial<GatewayRecord> = {}): GatewayRecord => ({
+  connector: "stripe",
+  ref: "pi_1",
+  paymentId: "pay_1",
+  currency: "USD",
+  authorized: 2000,
+  captured: 2000,
+  refunded: 0,
+  status: "captured",
+  detail: "succeeded",
+  createdAt: new Date("2024-05-03T12:00:00Z"),
+  refunds: [],
+  ...over,
+});
 
 export const paymentRow = (over: Partial<PaymentRow> = {}): PaymentRow => ({
   id: "pay_1",
