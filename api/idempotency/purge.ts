@@ -4,18 +4,8 @@
  * share the work.
  */
 import type { Sql } from "../../shared/db/client.ts";
+import { purgeInBatches } from "../../shared/db/purge.ts";
 
-export async function purgeExpiredIdempotencyKeys(sql: Sql, ttlHours: number, batch = 5000): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const res = await sql`
-      DELETE FROM idempotency_keys
-       WHERE ctid = ANY (ARRAY(
-         SELECT ctid FROM idempotency_keys
-          WHERE created_at < now() - make_interval(hours => ${ttlHours})
-          LIMIT ${batch}
-          FOR UPDATE SKIP LOCKED))`;
-    total += res.count;
-    if (res.count < batch) return total;
-  }
+export function purgeExpiredIdempotencyKeys(sql: Sql, ttlHours: number, batch = 5000): Promise<number> {
+  return purgeInBatches(sql, "idempotency_keys", sql`created_at < now() - make_interval(hours => ${ttlHours})`, sql`created_at`, { batch });
 }

@@ -27,6 +27,7 @@ describe("notification worker config", () => {
       messageIdDomain: "payments.local",
       sourceTopic: Topics.paymentsResults,
       groupId: "notification-worker",
+      keepSentHours: 168,
       logLevel: "info",
     });
   });
@@ -64,6 +65,7 @@ describe("notification worker config", () => {
     ["MAIL_FROM", "a@b.c\r\nBcc: x@y.z"],
     ["SOURCE_TOPIC", "payments results"],
     ["GROUP_ID", "g/1"],
+    ["NOTIFICATIONS_KEEP_HOURS", "0"],
   ])("%s=%p is refused, naming the variable", (name, value) => {
     expect(refusal({ [name]: value })).toStartWith(`${name} must be`);
   });

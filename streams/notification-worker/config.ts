@@ -17,6 +17,11 @@ export type NotificationConfig = {
   /** Overridable so integration tests run on their own topic; production uses payments.results. */
   readonly sourceTopic: string;
   readonly groupId: string;
+  /**
+   * Sent claims are kept this long, then purged: a claim is what stops a redelivered result
+   * from mailing twice, so keep it longer than payments.results keeps its records.
+   */
+  readonly keepSentHours: number;
   readonly logLevel: LogLevel;
 };
 
@@ -33,6 +38,7 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
     messageIdDomain: text(env, "MESSAGE_ID_DOMAIN", "payments.local", /^[A-Za-z0-9.-]{1,253}$/, "a host name"),
     sourceTopic: text(env, "SOURCE_TOPIC", Topics.paymentsResults, KAFKA_NAME, "a Kafka topic name"),
     groupId: text(env, "GROUP_ID", "notification-worker", KAFKA_NAME, "a Kafka group id (letters, digits, dots, dashes, underscores)"),
+    keepSentHours: int(env, "NOTIFICATIONS_KEEP_HOURS", 7 * 24, { min: 1, max: 365 * 24 }),
     logLevel: logLevel(env),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Notification worker process (Node 24): `node streams/notification-worker/main.ts`.
  * Env: DATABASE_URL, KAFKA_BROKERS, SMTP_URL (shared/config.ts), METRICS_PORT (9472),
- * MAIL_FROM, MESSAGE_ID_DOMAIN, CONCURRENCY, SMTP_POOL_SIZE, SMTP_*_TIMEOUT_MS, LOG_LEVEL.
+ * MAIL_FROM, MESSAGE_ID_DOMAIN, CONCURRENCY, SMTP_POOL_SIZE, SMTP_*_TIMEOUT_MS,
+ * NOTIFICATIONS_KEEP_HOURS, LOG_LEVEL.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { loadStackEnv, redactUrl } from "../../shared/config.ts";
@@ -18,6 +19,8 @@ import { createMailTransport } from "./smtp.ts";
 import { notificationStore } from "./store.ts";
 import { notificationWorker } from "./worker.ts";
 
+const PURGE_EVERY_MS = 10 * 60_000;
+
 const { env, cfg } = configOrExit("notification-worker", () => ({ env: loadStackEnv(), cfg: loadNotificationConfig() }));
 const log = createLogger("notification-worker", cfg.logLevel);
 
@@ -30,9 +33,10 @@ const transport = createMailTransport(env.SMTP_URL, {
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
+const store = notificationStore(sql);
 const running = await runWorker(
   notificationWorker({
-    store: notificationStore(sql),
+    store,
     send: (mail) => transport.sendMail(mail),
     templates: loadTemplates(),
     metrics: createNotificationMetrics(registry),
@@ -55,11 +59,21 @@ log.info(
   "notification worker ready",
 );
 
+// Sent claims older than their window go, a small batch at a time; every instance shares the work.
+const purge = setInterval(() => {
+  store
+    .purgeSent(cfg.keepSentHours)
+    .then((n) => n > 0 && log.info({ purged: n }, "sent notification claims purged"))
+    .catch((err: unknown) => log.warn({ err: String(err) }, "notification purge failed"));
+}, PURGE_EVERY_MS);
+purge.unref();
+
 let exitCode = 0;
 await running.done.catch((err: unknown) => {
   log.error({ err }, "notification worker failed");
   exitCode = 1;
 });
+clearInterval(purge);
 transport.close();
 await sql.end({ timeout: 5 });
 process.exit(exitCode);

@@ -4,6 +4,7 @@
  * before SMTP, mark after acceptance.
  */
 import type { Sql } from "../../shared/db/client.ts";
+import { purgeInBatches } from "../../shared/db/purge.ts";
 import type { NotificationKey } from "./mail-plan.ts";
 
 export type { NotificationKey };
@@ -43,6 +44,12 @@ const bounded = (s: string) => (s.length > MAX_ERROR ? `${s.slice(0, MAX_ERROR -
 
 export function notificationStore(sql: Sql) {
   return {
+    /** Deletes claims sent more than `keepHours` ago, in small batches; failed and claimed rows stay. */
+    purgeSent(keepHours: number): Promise<number> {
+      return purgeInBatches(sql, "notifications", sql`state = 'sent' AND sent_at < now() - make_interval(hours => ${keepHours})`, sql`sent_at`, {
+        batch: 2000,
+      });
+    },
     async loadPayment(paymentId: string): Promise<PaymentForMail | undefined> {
       const [row] = await sql<PaymentForMail[]>`
         SELECT p.id, p.merchant_id, m.name AS merchant_name, p.status, p.amount, p.amount_captured, trim(p.currency) AS currency,
@@ -100,4 +107,5 @@ export function notificationStore(sql: Sql) {
   };
 }
 
-export type NotificationStore = ReturnType<typeof notificationStore>;
+/** What the worker uses per message; the purge runs beside it, from main.ts. */
+export type NotificationStore = Omit<ReturnType<typeof notificationStore>, "purgeSent">;

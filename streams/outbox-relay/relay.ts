@@ -17,6 +17,7 @@
  * failure (broker down, timeouts) fails the whole batch, which is retried.
  */
 import type { Sql } from "../../shared/db/client.ts";
+import { purgeInBatches, type PurgeOptions } from "../../shared/db/purge.ts";
 import { storeQuarantined } from "../../shared/dead-letters/store.ts";
 import type { OutboundRecord, ProducerPort } from "../engine/ports.ts";
 
@@ -84,12 +85,12 @@ export async function relayBatch(deps: RelayDeps): Promise<number> {
   });
 }
 
-/** Deletes rows published more than `keepMinutes` ago (they only matter for inspection). */
-export async function pruneOutbox(sql: Sql, keepMinutes: number): Promise<number> {
-  const res = await sql`
-    DELETE FROM outbox
-     WHERE published_at IS NOT NULL AND published_at < now() - make_interval(mins => ${keepMinutes})`;
-  return res.count;
+/**
+ * Deletes rows published more than `keepMinutes` ago (they only matter for inspection), in
+ * small batches over the index on published_at. Quarantined and unpublished rows stay.
+ */
+export function pruneOutbox(sql: Sql, keepMinutes: number, opts: PurgeOptions = {}): Promise<number> {
+  return purgeInBatches(sql, "outbox", sql`published_at < now() - make_interval(mins => ${keepMinutes})`, sql`published_at`, { batch: 2000, ...opts });
 }
 
 export async function outboxBacklog(sql: Sql): Promise<number> {
