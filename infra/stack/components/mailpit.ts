@@ -59,7 +59,10 @@ export class Mailpit implements Component {
   }
 
   async healthy() {
-    return httpOk(`${loadStackEnv().MAILPIT_URL}/readyz`);
+    // /readyz pings Mailpit's SQLite store over its one connection, which the SMTP side also
+    // uses: on a saturated machine, with a backlog of mails arriving at once after an outage,
+    // a ping can queue behind many inserts for seconds. Slow is not down.
+    return httpOk(`${loadStackEnv().MAILPIT_URL}/readyz`, 5_000);
   }
 
   async start() {
@@ -81,7 +84,7 @@ export class Mailpit implements Component {
         "--disable-version-check",
       ]);
     }
-    await waitFor(this.name, () => this.healthy(), 30_000);
+    await waitFor(this.name, () => this.healthy(), 120_000);
   }
 
   async stop() {
