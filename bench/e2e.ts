@@ -167,6 +167,21 @@ await fetch(`${env.STRIPE_API_BASE}/__admin/faults`, {
   headers: { "content-type": "application/json" },
   body: JSON.stringify({ rates: {}, outage: null, latency: { meanMs: simLatency, jitterMs: Math.round(simLatency / 5) } }),
 });
+/** What the database already holds: the same rates cost more on a large history if anything scans it. */
+async function stackState(): Promise<Record<string, number>> {
+  const [r] = await db<Record<string, number>[]>`
+    SELECT (SELECT count(*) FROM payments)::int AS payments, (SELECT count(*) FROM outbox)::int AS outbox,
+           (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM notifications)::int AS notifications,
+           (SELECT count(*) FROM idempotency_keys)::int AS idempotency_keys,
+           pg_database_size(current_database())::float8 AS database_bytes`;
+  return r ?? {};
+}
+const state = await stackState();
+progress(
+  `stack state: ${Object.entries(state)
+    .map(([k, v]) => `${k} ${Math.round(v).toLocaleString("en")}`)
+    .join(", ")}`,
+);
 const results = [];
 let knee: number | null = null;
 let idle: { seconds: number; cpuMs: Counters; totals: Totals };
@@ -195,7 +210,8 @@ try {
   await db.end();
 }
 const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en") : "–");
-console.log(`
+console.log(`Stack state at the start: ${state.payments?.toLocaleString("en")} payments, ${state.outbox?.toLocaleString("en")} outbox rows, ${state.events?.toLocaleString("en")} events, ${state.notifications?.toLocaleString("en")} notification claims, ${state.idempotency_keys?.toLocaleString("en")} idempotency keys; database ${int((state.database_bytes ?? 0) / 2 ** 20)} MiB.
+
 | offered/s | accepted/s | final/s | create→final p50 | p95 | p99 | overhead p50 | p95 | p99 |
 |---|---|---|---|---|---|---|---|---|
 ${results.map((r) => `| ${r.offeredPerSec} | ${r.acceptedPerSec} | ${r.finalPerSec} | ${r.p50} ms | ${r.p95} ms | ${r.p99} ms | ${r.overheadP50} ms | ${r.overheadP95} ms | ${r.overheadP99} ms |`).join("\n")}
@@ -216,5 +232,5 @@ ${cpuTable(
   results.map((r) => ({ label: `${r.offeredPerSec}/s`, cpuMs: r.cpuMsPerPayment })),
 )}`);
 if (process.argv.includes("--json")) {
-  console.log(JSON.stringify({ simLatencyMs: simLatency, stepSeconds, clkTck, idle, results, kneePerSec: knee }));
+  console.log(JSON.stringify({ simLatencyMs: simLatency, stepSeconds, clkTck, state, idle, results, kneePerSec: knee }));
 }

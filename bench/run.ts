@@ -9,6 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { type LatencyPoint, latencyChart } from "./chart.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const NODE = join(ROOT, "node_modules/.bin/node");
@@ -66,7 +67,8 @@ for (const [i, b] of benches.entries()) {
   try {
     const r = await run(b);
     results[b.key] = r.json;
-    sections.push(`## ${b.title}\n\n${r.table}\n\n(${Math.round((Date.now() - t0) / 1000)} s)`);
+    const chart = b.key === "e2e" ? "\n\n![create→final against offered rate](e2e-latency.svg)" : "";
+    sections.push(`## ${b.title}\n\n${r.table}${chart}\n\n(${Math.round((Date.now() - t0) / 1000)} s)`);
   } catch (err) {
     results[b.key] = { error: String(err) };
     sections.push(`## ${b.title}\n\nFAILED: ${String(err).split("\n")[0]}`);
@@ -85,6 +87,13 @@ ${sections.join("\n\n")}
 const dir = join(ROOT, "bench", "results", stamp);
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, "report.md"), report);
+const e2e = results.e2e as { results?: LatencyPoint[] } | undefined;
+if (e2e?.results?.length) {
+  writeFileSync(
+    join(dir, "e2e-latency.svg"),
+    latencyChart("create→final against offered rate (50 ms simulated gateway)", [{ label: "this run", points: e2e.results }], { ms: 1000, label: "p99 < 1 s" }),
+  );
+}
 writeFileSync(join(dir, "report.json"), JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2));
 console.log(report);
 console.log(`written to ${dir}/report.md and report.json`);
