@@ -149,7 +149,11 @@ const faults = (async () => {
     const wait = started + f.at * 1000 - Date.now();
     if (wait > 0) await Bun.sleep(wait);
     log(`fault: ${f.name}`);
-    await f.run().catch((e: unknown) => faultErrors.push(`${f.name}: ${e instanceof Error ? e.message : String(e)}`));
+    const t0 = Date.now();
+    await f.run().then(
+      () => log(`fault done: ${f.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
+      (e: unknown) => faultErrors.push(`${f.name}: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 })();
 const [stats] = await Promise.all([load, faults]);

@@ -49,7 +49,9 @@ export class FerretDB implements Component {
   }
 
   async healthy() {
-    return (await tcpOpen(loadStackEnv().MONGO_PORT)) && (await httpOk(`http://127.0.0.1:${debugPort()}/debug/readyz`));
+    // Generous per-probe timeouts: restarted under a chaos run's full load, with every audit
+    // writer reconnecting at once, an answer can take seconds on two cores. Slow is not down.
+    return (await tcpOpen(loadStackEnv().MONGO_PORT, "127.0.0.1", 2_000)) && (await httpOk(`http://127.0.0.1:${debugPort()}/debug/readyz`, 5_000));
   }
 
   async start() {
@@ -66,7 +68,7 @@ export class FerretDB implements Component {
         "--log-level=warn",
       ]);
     }
-    await waitFor(this.name, () => this.healthy(), 30_000);
+    await waitFor(this.name, () => this.healthy(), 120_000);
   }
 
   async stop() {
