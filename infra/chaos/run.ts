@@ -111,6 +111,9 @@ const routed = await devApi("PUT", "/v1/routing", {
 if (routed.status !== 200) throw new Error(`routing the chaos load: ${routed.status} ${await routed.text()}`);
 
 // A merchant webhook endpoint for the dev merchant, served by this process on loopback.
+// An earlier run that did not finish may have left its own behind: it goes first.
+const stale = (await (await devApi("GET", "/v1/webhook_endpoints?limit=100")).json()) as { data?: { id: string; description: string | null }[] };
+for (const e of stale.data ?? []) if (e.description === "chaos run") await devApi("DELETE", `/v1/webhook_endpoints/${e.id}`);
 let secret = "";
 const rx = await startReceiver({ secrets: () => [secret] });
 const endpointRes = await publicFetch("/v1/webhook_endpoints", {
@@ -231,6 +234,9 @@ checks.forEach((c, i) => console.log(`${i + 1}. ${c.ok ? "PASS" : "FAIL"} ${c.na
 const failed = checks.filter((c) => !c.ok).length;
 console.log(`${checks.length - failed} passed, ${failed} failed`);
 rx.stop();
+// The endpoint goes with its receiver: left enabled, every later payment of the dev merchant
+// would queue deliveries to a closed port and retry them for days.
+await devApi("DELETE", `/v1/webhook_endpoints/${endpoint.id}`);
 await devApi("PUT", "/v1/routing", { rules: routingBefore.rules, failover_soft_declines: routingBefore.failover_soft_declines });
 await stripeWebhooks([]);
 await Promise.all([db.end(), mongo.close()]);
