@@ -55,7 +55,13 @@ export function createKafkaConsumer(opts: ConsumerOptions): ConsumerPort {
     "session.timeout.ms": 10_000,
     "heartbeat.interval.ms": 1_000,
     "max.poll.interval.ms": 300_000,
-    "fetch.wait.max.ms": 20,
+    // How long the broker holds a fetch that finds nothing new. Records that arrive end the
+    // wait at once (fetch.min.bytes is 1), so this bounds only an idle consumer's polling: at
+    // 20 ms each idle consumer sent 50 fetches a second, and the idle broker spent 215 ms of
+    // CPU a second answering them (63 at 100 ms; bench/e2e.ts). A partition resumed after
+    // backpressure joins the next fetch, so it may wait up to this long: 100 ms, not
+    // librdkafka's 500.
+    "fetch.wait.max.ms": 100,
     offset_commit_cb: (err: RdKafka.LibrdKafkaError | undefined) => {
       const p = pendingCommits.shift();
       if (!p) return;
