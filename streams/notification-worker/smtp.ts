@@ -16,6 +16,9 @@ export function createMailTransport(url: string, opts: { maxConnections: number;
     secure,
     ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
     maxConnections: opts.maxConnections,
+    // nodemailer's pool closes a connection after 100 messages by default and opens another
+    // (TCP, greeting, EHLO, AUTH again); a connection is reused for as long as it lives.
+    maxMessages: Number.POSITIVE_INFINITY,
     // Handlers must bound their own I/O (engine rule): a hung SMTP server must not hold keys forever.
     connectionTimeout: opts.timeouts.connectMs,
     greetingTimeout: opts.timeouts.connectMs,

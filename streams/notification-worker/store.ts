@@ -5,6 +5,7 @@
  */
 import type { Sql } from "../../shared/db/client.ts";
 import { purgeInBatches } from "../../shared/db/purge.ts";
+import { GroupSink } from "../engine/index.ts";
 import type { NotificationKey } from "./mail-plan.ts";
 
 export type { NotificationKey };
@@ -43,6 +44,18 @@ const MAX_ERROR = 500;
 const bounded = (s: string) => (s.length > MAX_ERROR ? `${s.slice(0, MAX_ERROR - 1)}…` : s);
 
 export function notificationStore(sql: Sql) {
+  // Marks of concurrent handlers share one UPDATE and one commit (group commit: alone, a
+  // mark is written at once; while one is written, the next ones gather).
+  const marks = new GroupSink<NotificationKey>({
+    name: "notifications.sent",
+    maxItems: 500,
+    write: async (keys) => {
+      await sql`
+        UPDATE notifications n SET state = 'sent', sent_at = now(), last_error = NULL
+          FROM unnest(${keys.map((k) => k.paymentId)}::text[], ${keys.map((k) => k.status)}::text[]) AS k(payment_id, status)
+         WHERE n.payment_id = k.payment_id AND n.status = k.status`;
+    },
+  });
   return {
     /** Deletes claims sent more than `keepHours` ago, in small batches; failed and claimed rows stay. */
     purgeSent(keepHours: number): Promise<number> {
@@ -86,10 +99,9 @@ export function notificationStore(sql: Sql) {
       return row ? { attempts: row.attempts, messageId: row.message_id } : null;
     },
 
-    async markSent(k: NotificationKey): Promise<void> {
-      await sql`
-        UPDATE notifications SET state = 'sent', sent_at = now(), last_error = NULL
-         WHERE payment_id = ${k.paymentId} AND status = ${k.status}`;
+    /** Resolves once the mark is committed. */
+    markSent(k: NotificationKey): Promise<void> {
+      return marks.add(k);
     },
 
     /** A transient failure: the claim stays, the next delivery of the record tries again. */
