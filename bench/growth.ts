@@ -15,6 +15,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { loadStackEnv } from "../shared/config.ts";
 import { latencyChart } from "./chart.ts";
+import { cpuTable, type Counters } from "./proc-cpu.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const progress = (msg: string) => process.stderr.write(`[bench:growth] ${msg}\n`);
@@ -29,7 +30,7 @@ type Step = {
   perPayment: Record<string, number>;
   cpuMsPerPayment: Record<string, number>;
 };
-type E2e = { state: Record<string, number>; results: Step[] };
+type E2e = { state: Record<string, number>; idle: { cpuMs: Counters }; results: Step[] };
 
 function e2e(): E2e {
   const r = spawnSync(process.execPath, [join(ROOT, "bench/e2e.ts"), "--json"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -90,6 +91,13 @@ Before: ${n(before)} payments in the database; after: ${n(after)} (seeded with b
 ${rows.join("\n")}
 
 ![create→final before and after seeding](e2e-growth.svg)
+
+CPU ms per finished payment by component (process tree), idle CPU ms per second subtracted, before and after:
+
+${cpuTable(before.idle.cpuMs, [
+  ...before.results.map((r) => ({ label: `${r.offeredPerSec}/s before`, cpuMs: r.cpuMsPerPayment })),
+  ...after.results.map((r) => ({ label: `${r.offeredPerSec}/s after`, cpuMs: r.cpuMsPerPayment })),
+])}
 `;
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
 const dir = join(ROOT, "bench", "results", `${stamp}-growth`);
