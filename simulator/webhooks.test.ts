@@ -97,3 +97,13 @@ test("stripe-node is the one verifying: a tampered body is refused", async () =>
   const tampered = stripe.webhooks.constructEventAsync(r.raw.replace("pay_tamper", "pay_other"), r.headers.get("Stripe-Signature")!, SECRET);
   await expect(tampered).rejects.toThrow(Stripe.errors.StripeSignatureVerificationError);
 });
+
+describe("retry schedule", () => {
+  test("retries back off, so 20 of them outlast a gateway outage and the platform's retry tiers, while the first stay quick", async () => {
+    const { retryDelay } = await import("./webhooks.ts");
+    const waits = Array.from({ length: 20 }, (_, i) => retryDelay(i + 1, 1_000));
+    expect(waits.slice(0, 4)).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect(Math.max(...waits)).toBe(60_000);
+    expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThan(10 * 60_000);
+  });
+});

@@ -35,6 +35,14 @@ const capped = <T>(list: T[]): void => {
   if (list.length > MAX_LOG) list.splice(0, list.length - MAX_LOG);
 };
 
+/**
+ * Wait before retry `attempt` (1 = the first retry): doubling from `baseMs`, at most a minute.
+ * Both gateways back off and keep retrying for days; a fixed one-second pause made 20 retries
+ * last 25 s, shorter than a gateway outage, so a webhook the platform asked to have sent again
+ * (its refund not yet told apart from another) was given up before the platform could.
+ */
+export const retryDelay = (attempt: number, baseMs: number): number => Math.min(baseMs * 2 ** (attempt - 1), Math.max(baseMs, 60_000));
+
 export class WebhookDispatcher {
   #settings: WebhookSettings | null = null;
   #held: Pending[] = [];
@@ -138,7 +146,7 @@ export class WebhookDispatcher {
       capped(this.#deliveries);
       if (typeof status === "number" && status >= 200 && status < 300) return;
       if (attempt > s.retries) return;
-      await new Promise((r) => setTimeout(r, s.retryDelayMs));
+      await new Promise((r) => setTimeout(r, retryDelay(attempt, s.retryDelayMs)));
     }
   }
 }
