@@ -11,10 +11,6 @@ import type { Sql } from "./client.ts";
 export type PurgeOptions = {
   /** Rows per transaction. */
   readonly batch?: number;
-  /** Pause between two batches, so a large backlog is worked off without a CPU burst. */
-  readonly pauseMs?: number;
-  /** Stops after this many batches; the next run carries on. */
-  readonly maxBatches?: number;
 };
 
 /**
@@ -27,17 +23,15 @@ export async function purgeInBatches(
   table: string,
   due: postgres.PendingQuery<postgres.Row[]>,
   order: postgres.PendingQuery<postgres.Row[]>,
-  { batch = 1000, pauseMs = 0, maxBatches = Number.POSITIVE_INFINITY }: PurgeOptions = {},
+  { batch = 1000 }: PurgeOptions = {},
 ): Promise<number> {
   let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
+  for (;;) {
     const res = await sql`
       DELETE FROM ${sql(table)}
        WHERE ctid = ANY (ARRAY(
          SELECT ctid FROM ${sql(table)} WHERE ${due} ORDER BY ${order} LIMIT ${batch} FOR UPDATE SKIP LOCKED))`;
     total += res.count;
-    if (res.count < batch) break;
-    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+    if (res.count < batch) return total;
   }
-  return total;
 }
