@@ -65,6 +65,13 @@ export type ApiConfig = {
    * (its default capture_before, and the latest a create may ask for).
    */
   captureWindowHours: number;
+  /**
+   * A create not confirmed as committed within this many ms is answered 503 (retry with the
+   * same Idempotency-Key). Its transaction is not cancelled: with a synchronous standby
+   * away, a cancelled commit would stand on the primary alone; it finishes once the standby
+   * has it, and the retry then gets the stored answer.
+   */
+  createCommitTimeoutMs: number;
   logLevel: string;
   /** Needs devMode. */
   seedDevMerchant: boolean;
@@ -170,6 +177,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     readReplicaMaxLagMs: int(env, "READ_REPLICA_MAX_LAG_MS", DEFAULT_READ_REPLICA_MAX_LAG_MS, { min: 0, max: 3_600_000 }),
     // Never beyond the seven days: the gateway lets an uncaptured authorization lapse then.
     captureWindowHours: int(env, "CAPTURE_WINDOW_HOURS", DEFAULT_CAPTURE_WINDOW_HOURS, { min: 1, max: DEFAULT_CAPTURE_WINDOW_HOURS }),
+    createCommitTimeoutMs: int(env, "CREATE_COMMIT_TIMEOUT_MS", 10_000, { min: 100, max: 300_000 }),
     logLevel: logLevel(env),
     seedDevMerchant,
     devMerchantKey: devKey,

@@ -45,7 +45,11 @@ export type ApiDeps = {
   /** Omitted knobs take loadApiConfig's defaults. */
   config: Pick<ApiConfig, "bodyLimitBytes" | "createBatchMax" | "dbPoolMax" | "authCacheMs"> &
     Partial<
-      Pick<ApiConfig, "createMaxInFlight" | "createLingerMs" | "opsApiKey" | "serviceName" | "readReplicaMaxLagMs" | "captureWindowHours"> & RateLimitConfig
+      Pick<
+        ApiConfig,
+        "createMaxInFlight" | "createLingerMs" | "opsApiKey" | "serviceName" | "readReplicaMaxLagMs" | "captureWindowHours" | "createCommitTimeoutMs"
+      > &
+        RateLimitConfig
     > &
     /** Webhook URLs: plain http and loopback addresses allowed (local receivers). Off unless given. */
     Partial<Pick<ApiConfig, "devMode">> &
@@ -102,6 +106,7 @@ export function buildApi(deps: ApiDeps) {
       committer,
       commands: runCommand,
       captureWindowHours: config.captureWindowHours ?? DEFAULT_CAPTURE_WINDOW_HOURS,
+      commitTimeoutMs: config.createCommitTimeoutMs,
     });
   const limits = createRateLimits(
     {

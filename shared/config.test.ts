@@ -34,6 +34,17 @@ describe("loadStackEnv", () => {
     });
   });
 
+  test("the cluster profile: three brokers, multi-host Postgres URLs that follow the primary, two instances of each stream service", () => {
+    const e = loadStackEnv({ STACK_PROFILE: "cluster" });
+    expect(e.KAFKA_BROKERS).toBe("127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096");
+    expect(e.DATABASE_URL).toBe("postgres://payments@127.0.0.1:55432,127.0.0.1:55433/payments?target_session_attrs=primary");
+    expect(e.DATABASE_READ_URL).toBe("postgres://payments@127.0.0.1:55432,127.0.0.1:55433/payments?target_session_attrs=prefer-standby");
+    expect(e).toMatchObject({ KAFKA_NODES: 3, STREAM_INSTANCES: 2 });
+    expect(e.METRICS_PORTS).toMatchObject({ "payment-worker": 9471, "payment-worker-2": 9481, "command-worker-2": 9485 });
+    expect(loadStackEnv({}).METRICS_PORTS["payment-worker-2"]).toBeUndefined();
+    expect(refusal({ STACK_PROFILE: "clustr" }).message).toContain("STACK_PROFILE");
+  });
+
   test("ports move the URLs built from them", () => {
     const e = loadStackEnv({ PG_PRIMARY_PORT: "6000", KAFKA_PORT: "9092", STRIPE_SIM_PORT: "4000", API_PORTS: "1, 2" });
     expect(e.DATABASE_URL).toBe("postgres://payments@127.0.0.1:6000/payments");

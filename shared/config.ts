@@ -9,14 +9,19 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { ConfigError, given, int, list, port, url, type Env } from "./env.ts";
+import { ConfigError, given, int, list, oneOf, port, url, type Env } from "./env.ts";
 
 export { ConfigError, redactUrl } from "./env.ts";
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Url = Type.String({ minLength: 1, pattern: "^[a-z][a-z0-9+.-]*://" });
 
+/** `single`: one node of each engine. `cluster`: three Kafka nodes, a synchronous Postgres standby, two instances of each stream service. */
+export const STACK_PROFILES = ["single", "cluster"] as const;
+export type StackProfile = (typeof STACK_PROFILES)[number];
+
 export const StackEnv = Type.Object({
+  STACK_PROFILE: Type.Union(STACK_PROFILES.map((p) => Type.Literal(p))),
   PG_PRIMARY_PORT: Port,
   PG_REPLICA_PORT: Port,
   DATABASE_URL: Url,
@@ -25,6 +30,10 @@ export const StackEnv = Type.Object({
   KAFKA_CONTROLLER_PORT: Port,
   KAFKA_BROKERS: Type.String({ minLength: 1 }),
   KAFKA_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000 }),
+  /** Broker processes of the local stack (1, or 3 in the cluster profile), on KAFKA_PORT and the ports two and four above it. */
+  KAFKA_NODES: Type.Integer({ minimum: 1, maximum: 9 }),
+  /** Instances of each stream service (1, or 2 in the cluster profile); instance n listens for metrics 10 × (n − 1) above the first. */
+  STREAM_INSTANCES: Type.Integer({ minimum: 1, maximum: 4 }),
   MONGO_PORT: Port,
   MONGO_URL: Url,
   SMTP_PORT: Port,
@@ -66,6 +75,13 @@ function gatewayApiBase(env: Env, name: "STRIPE_API_BASE" | "ADYEN_API_BASE", si
   return given(env, name) === undefined ? "" : url(env, name, "", HTTP_SCHEMES);
 }
 
+/** Instance n > 1 of a service is named `<name>-n` and listens 10 × (n − 1) above the first. */
+function withInstances(first: Record<string, number>, instances: number): Record<string, number> {
+  const all: Record<string, number> = { ...first };
+  for (let n = 2; n <= instances; n++) for (const [name, p] of Object.entries(first)) all[`${name}-${n}`] = p + 10 * (n - 1);
+  return all;
+}
+
 /** Reads and checks the stack endpoints; throws a ConfigError naming the bad variable. */
 export function loadStackEnv(env: Env = process.env): StackEnv {
   const pgPrimary = port(env, "PG_PRIMARY_PORT", 55432);
@@ -77,15 +93,31 @@ export function loadStackEnv(env: Env = process.env): StackEnv {
   const https = port(env, "HTTPS_PORT", 8443);
   const simPort = port(env, "STRIPE_SIM_PORT", 12111);
   const adyenSimPort = port(env, "ADYEN_SIM_PORT", 12112);
+  const profile = oneOf(env, "STACK_PROFILE", STACK_PROFILES, "single");
+  const cluster = profile === "cluster";
+  const kafkaNodes = cluster ? 3 : 1;
+  // In the cluster profile either Postgres node may be the primary (after `stack failover`):
+  // writers follow whichever is, readers prefer the standby and fall back to the primary.
+  const pgUrl = (attrs: string) =>
+    cluster ? `postgres://payments@127.0.0.1:${pgPrimary},127.0.0.1:${pgReplica}/payments?target_session_attrs=${attrs}` : undefined;
   const cfg: StackEnv = {
+    STACK_PROFILE: profile,
     PG_PRIMARY_PORT: pgPrimary,
     PG_REPLICA_PORT: pgReplica,
-    DATABASE_URL: url(env, "DATABASE_URL", `postgres://payments@127.0.0.1:${pgPrimary}/payments`, DB_SCHEMES),
-    DATABASE_READ_URL: url(env, "DATABASE_READ_URL", `postgres://payments@127.0.0.1:${pgReplica}/payments`, DB_SCHEMES),
+    DATABASE_URL: url(env, "DATABASE_URL", pgUrl("primary") ?? `postgres://payments@127.0.0.1:${pgPrimary}/payments`, DB_SCHEMES),
+    DATABASE_READ_URL: url(env, "DATABASE_READ_URL", pgUrl("prefer-standby") ?? `postgres://payments@127.0.0.1:${pgReplica}/payments`, DB_SCHEMES),
     KAFKA_PORT: kafka,
     KAFKA_CONTROLLER_PORT: port(env, "KAFKA_CONTROLLER_PORT", 19093),
-    KAFKA_BROKERS: list(env, "KAFKA_BROKERS", [`127.0.0.1:${kafka}`], BROKER, "host:port brokers").join(","),
+    KAFKA_BROKERS: list(
+      env,
+      "KAFKA_BROKERS",
+      Array.from({ length: kafkaNodes }, (_, i) => `127.0.0.1:${kafka + 2 * i}`),
+      BROKER,
+      "host:port brokers",
+    ).join(","),
     KAFKA_PARTITIONS: int(env, "KAFKA_PARTITIONS", 12, { min: 1, max: 1000 }),
+    KAFKA_NODES: kafkaNodes,
+    STREAM_INSTANCES: cluster ? 2 : 1,
     MONGO_PORT: mongo,
     MONGO_URL: url(env, "MONGO_URL", `mongodb://127.0.0.1:${mongo}/audit`, ["mongodb", "mongodb+srv"]),
     SMTP_PORT: smtp,
@@ -101,14 +133,17 @@ export function loadStackEnv(env: Env = process.env): StackEnv {
     STRIPE_API_BASE: gatewayApiBase(env, "STRIPE_API_BASE", simPort),
     ADYEN_SIM_PORT: adyenSimPort,
     ADYEN_API_BASE: gatewayApiBase(env, "ADYEN_API_BASE", adyenSimPort),
-    METRICS_PORTS: {
-      "outbox-relay": port(env, "OUTBOX_RELAY_METRICS_PORT", 9470),
-      "payment-worker": port(env, "PAYMENT_WORKER_METRICS_PORT", 9471),
-      "notification-worker": port(env, "NOTIFICATION_WORKER_METRICS_PORT", 9472),
-      "dlq-consumer": port(env, "DLQ_CONSUMER_METRICS_PORT", 9473),
-      "webhook-dispatcher": port(env, "WEBHOOK_DISPATCHER_METRICS_PORT", 9474),
-      "command-worker": port(env, "COMMAND_WORKER_METRICS_PORT", 9475),
-    },
+    METRICS_PORTS: withInstances(
+      {
+        "outbox-relay": port(env, "OUTBOX_RELAY_METRICS_PORT", 9470),
+        "payment-worker": port(env, "PAYMENT_WORKER_METRICS_PORT", 9471),
+        "notification-worker": port(env, "NOTIFICATION_WORKER_METRICS_PORT", 9472),
+        "dlq-consumer": port(env, "DLQ_CONSUMER_METRICS_PORT", 9473),
+        "webhook-dispatcher": port(env, "WEBHOOK_DISPATCHER_METRICS_PORT", 9474),
+        "command-worker": port(env, "COMMAND_WORKER_METRICS_PORT", 9475),
+      },
+      cluster ? 2 : 1,
+    ),
   };
   // The readers checked each variable; this catches a derived value the schema refuses.
   const err = Value.Errors(StackEnv, cfg).First();

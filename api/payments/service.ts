@@ -7,7 +7,7 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { Sql } from "../../shared/db/client.ts";
 import type { ReplicaReads } from "../../shared/db/replica-reads.ts";
 import { PaymentCreated, PaymentId, type PaymentStatus } from "../../shared/events.ts";
-import { idempotencyInFlight, idempotencyMismatch, internalError, notFound } from "../../shared/http-errors.ts";
+import { idempotencyInFlight, idempotencyMismatch, internalError, notFound, serviceUnavailable } from "../../shared/http-errors.ts";
 import { listPayments, readPayment } from "../../shared/payments/read.ts";
 import { toPaymentResource, type PaymentResource } from "../../shared/payments/resource.ts";
 import { Headers, Topics } from "../../shared/topics.ts";
@@ -28,6 +28,8 @@ export type PaymentsServiceDeps = {
   commands?: CommandRunner;
   /** A manual payment's default and longest capture_before, from now (CAPTURE_WINDOW_HOURS, 168 by default). */
   captureWindowHours?: number;
+  /** CREATE_COMMIT_TIMEOUT_MS: longest wait for a create's commit before answering 503 (10 s by default). */
+  commitTimeoutMs?: number;
   now?: () => Date;
 };
 
@@ -49,6 +51,17 @@ const PAYMENT_ID = new RegExp(PaymentId.pattern!);
 // Compiled once: the interpreting Value.Check walks the schema on every call.
 const paymentCreatedCheck = TypeCompiler.Compile(PaymentCreated);
 
+const TIMED_OUT = Symbol("timed out");
+
+/** The promise's outcome, or a rejection with TIMED_OUT after `ms`; the promise itself runs on. */
+function settledWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(TIMED_OUT), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 export const newPaymentId = (): string => `pay_${Bun.randomUUIDv7().replaceAll("-", "")}`;
 
 export function createPaymentsService(deps: PaymentsServiceDeps) {
@@ -58,10 +71,14 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
   // here without a database round trip. Other instances are covered by the advisory lock.
   const localInFlight = new Set<string>();
 
+  const commitTimeoutMs = deps.commitTimeoutMs ?? 10_000;
+
   async function create(cmd: CreateCommand): Promise<CreateResult> {
     const lock = idempotencyLockId(cmd.merchantId, cmd.idempotencyKey);
     if (localInFlight.has(lock)) throw idempotencyInFlight();
     localInFlight.add(lock);
+    // A commit still waiting when the answer goes keeps its key in flight until it settles.
+    let unsettled: Promise<unknown> | undefined;
     try {
       const id = newPaymentId();
       const created = now();
@@ -106,7 +123,7 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
       if (!paymentCreatedCheck.Check(event)) throw internalError();
 
       const responseBody = JSON.stringify(payment);
-      const outcome = await deps.committer.submit({
+      const submitted = deps.committer.submit({
         lock,
         merchant_id: cmd.merchantId,
         idempotency_key: cmd.idempotencyKey,
@@ -131,6 +148,17 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
         response_status: 201,
         response_body: responseBody,
       });
+      // Never 201 before the commit is confirmed; never cancel it either (see createCommitTimeoutMs).
+      let outcome: Awaited<typeof submitted>;
+      try {
+        outcome = await settledWithin(submitted, commitTimeoutMs);
+      } catch (e) {
+        if (e !== TIMED_OUT) throw e;
+        unsettled = submitted;
+        throw serviceUnavailable(
+          `The payment could not be confirmed as stored within ${commitTimeoutMs / 1000} s. Retry with the same Idempotency-Key: it is created at most once.`,
+        );
+      }
       switch (outcome.outcome) {
         case "created":
           return { status: 201, paymentId: id, body: responseBody, replayed: false };
@@ -145,9 +173,12 @@ export function createPaymentsService(deps: PaymentsServiceDeps) {
           throw idempotencyInFlight();
         case "mismatch":
           throw idempotencyMismatch();
+        default:
+          throw internalError();
       }
     } finally {
-      localInFlight.delete(lock);
+      if (unsettled) void unsettled.then(null, () => {}).finally(() => localInFlight.delete(lock));
+      else localInFlight.delete(lock);
     }
   }
 

@@ -2,19 +2,25 @@
 /**
  * The native local stack: `bun run stack <command>`.
  *
- *   up [name…] [--foreground]   provision (first run builds/downloads into the cache) and start
+ *   up [name…] [--foreground] [--profile single|cluster]
+ *                                provision (first run builds/downloads into the cache) and start;
+ *                                the profile is remembered until `down`, so later commands address it
+ *   failover                     cluster profile: promote the standby, make the old primary its standby
  *   status                       health and endpoint of every component (exit 1 if any is down)
  *   logs [name…] [-f]            log tails, prefixed by component name
  *   start|stop|restart <name…>   one component at a time
  *   down                         stop everything, keep data
  *   reset                        stop everything and delete the data directories
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { STACK_PROFILES, type StackProfile } from "../../shared/config.ts";
 import type { Component } from "./component.ts";
 import { allComponents } from "./components/index.ts";
 import { DEV_MERCHANT_KEY } from "./components/index.ts";
 import { caddyRootCa } from "./components/caddy.ts";
-import { logFile, STACK_DIR } from "./paths.ts";
+import { failover } from "./failover.ts";
+import { logFile, PROFILE_FILE, STACK_DIR } from "./paths.ts";
 import { rmrf, sleep, StackError, tail } from "./proc.ts";
 
 const COLORS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
@@ -107,13 +113,45 @@ async function follow(components: Component[], signal: AbortSignal, offsets = lo
   }
 }
 
+const recordedProfile = (): StackProfile | undefined => {
+  const p = existsSync(PROFILE_FILE) ? readFileSync(PROFILE_FILE, "utf8").trim() : "";
+  return (STACK_PROFILES as readonly string[]).includes(p) ? (p as StackProfile) : undefined;
+};
+
+/**
+ * The profile every command addresses: `--profile`, else STACK_PROFILE, else the one the
+ * stack was last brought up with. It is set in this process's environment, so the stack's
+ * configuration (shared/config.ts) and every component follow it. `up` with another
+ * profile than a running stack's is refused: both use the same ports.
+ */
+function chooseProfile(cmd: string, given: string | undefined): StackProfile {
+  const recorded = recordedProfile();
+  const wanted = given ?? process.env.STACK_PROFILE ?? recorded ?? "single";
+  if (!(STACK_PROFILES as readonly string[]).includes(wanted)) throw new StackError(`unknown profile ${wanted}; known: ${STACK_PROFILES.join(", ")}`);
+  if ((cmd === "up" || cmd === "start") && recorded && recorded !== wanted) {
+    process.env.STACK_PROFILE = recorded;
+    const running = allComponents().filter((c) => c.running());
+    if (running.length)
+      throw new StackError(`the ${recorded} profile is running (${running.map((c) => c.name).join(", ")}); stop it first: bun run stack down`);
+  }
+  process.env.STACK_PROFILE = wanted;
+  return wanted as StackProfile;
+}
+
 async function main(argv: string[]) {
-  const [cmd = "status", ...rest] = argv;
+  const [cmd = "status", ...args] = argv;
+  const at = args.findIndex((a) => a === "--profile" || a.startsWith("--profile="));
+  const profileArg = at < 0 ? undefined : args[at]!.includes("=") ? args[at]!.split("=")[1] : args[at + 1];
+  const rest = at < 0 ? args : args.filter((_, i) => i !== at && !(i === at + 1 && !args[at]!.includes("=")));
   const flags = new Set(rest.filter((a) => a.startsWith("-")));
   const names = rest.filter((a) => !a.startsWith("-"));
+  const profile = chooseProfile(cmd, profileArg);
   switch (cmd) {
     case "up": {
       const comps = select(names);
+      mkdirSync(dirname(PROFILE_FILE), { recursive: true });
+      writeFileSync(PROFILE_FILE, `${profile}\n`);
+      if (profile !== "single") console.log(`[stack] profile ${profile}`);
       // In the foreground, show this start's log lines too, not only what comes after it.
       const from = logSizes(comps);
       await up(comps);
@@ -159,6 +197,11 @@ async function main(argv: string[]) {
     }
     case "down":
       await down(allComponents());
+      rmSync(PROFILE_FILE, { force: true });
+      return 0;
+    case "failover":
+      if (profile !== "cluster") throw new StackError("failover needs the cluster profile (bun run stack up --profile cluster)");
+      await failover();
       return 0;
     case "reset":
       await down(allComponents());
@@ -166,7 +209,7 @@ async function main(argv: string[]) {
       console.log(`[stack] removed ${STACK_DIR}`);
       return 0;
     default:
-      console.error("usage: bun run stack up|status|logs|start|stop|restart|down|reset [name…] [--foreground] [-f]");
+      console.error("usage: bun run stack up|status|logs|start|stop|restart|down|reset|failover [name…] [--foreground] [-f] [--profile single|cluster]");
       return 2;
   }
 }

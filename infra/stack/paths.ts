@@ -14,3 +14,5 @@ export const CACHE_BIN = join(CACHE_DIR, "bin");
 
 export const logFile = (name: string) => join(LOG_DIR, `${name}.log`);
 export const pidFile = (name: string) => join(RUN_DIR, `${name}.pid`);
+/** The profile of the stack last brought up (`single` or `cluster`), so later commands address the same processes. */
+export const PROFILE_FILE = join(STACK_DIR, "profile");

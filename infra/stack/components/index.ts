@@ -10,14 +10,18 @@ import { Caddy, caddyRootCa } from "./caddy.ts";
 import { FerretDB } from "./ferretdb.ts";
 import { Kafka } from "./kafka.ts";
 import { Mailpit } from "./mailpit.ts";
-import { PostgresPrimary, PostgresReplica } from "./postgres.ts";
+import { PostgresClusterNode, PostgresPrimary, PostgresReplica } from "./postgres.ts";
 import { Service } from "./service.ts";
 
 /** A fixed local-development merchant key, so the one printed on start stays valid across restarts. */
 export const DEV_MERCHANT_KEY = process.env.DEV_MERCHANT_KEY ?? DEV_KEYS.merchant;
 
+/** The stack's profile (STACK_PROFILE): `single`, or `cluster` (see shared/config.ts). */
 export function infrastructure(): Component[] {
-  return [new PostgresPrimary(), new PostgresReplica(), new Kafka(), new FerretDB(), new Mailpit()];
+  const env = loadStackEnv();
+  const postgres = env.STACK_PROFILE === "cluster" ? [new PostgresClusterNode(1), new PostgresClusterNode(2)] : [new PostgresPrimary(), new PostgresReplica()];
+  const kafka = Array.from({ length: env.KAFKA_NODES }, (_, i) => new Kafka(i + 1, env.KAFKA_NODES));
+  return [...postgres, ...kafka, new FerretDB(), new Mailpit()];
 }
 
 /**
@@ -96,7 +100,9 @@ function simulators(env: ReturnType<typeof loadStackEnv>): Service[] {
 /** The platform's own processes: API instances, gateway simulators, stream services, in start order. */
 export function services(): Component[] {
   const env = loadStackEnv();
-  const streams = STREAM_SERVICES.map((s) => {
+  // Instance n > 1 of a stream service is `<name>-n`, in the same consumer group as the first.
+  const instances = Array.from({ length: env.STREAM_INSTANCES }, (_, i) => i + 1);
+  const streams = STREAM_SERVICES.flatMap((s) => instances.map((n) => ({ ...s, name: n === 1 ? s.name : `${s.name}-${n}` }))).map((s) => {
     const port = env.METRICS_PORTS[s.name] ?? 0;
     return new Service({
       name: s.name,

@@ -2,6 +2,11 @@
  * PostgreSQL from Debian's packages: a private primary and a streaming replica
  * made with `pg_basebackup -R`, both on loopback, data under .stack/data.
  *
+ * The cluster profile runs two nodes instead, `postgres-1` and `postgres-2` (same ports),
+ * either of which may be the primary: the primary commits only once the standby has the
+ * commit on disk (`synchronous_standby_names = '*'`), and `stack failover` (failover.ts)
+ * promotes the standby and rewinds the old primary into the new standby.
+ *
  * initdb refuses to run as root, so as root every PostgreSQL program runs as
  * the `postgres` system user that Debian's package creates.
  */
@@ -20,7 +25,7 @@ function asOwner(cmd: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
 }
 
-function pg(bin: string, args: string[]): string {
+export function pg(bin: string, args: string[]): string {
   const [cmd, full] = asOwner(join(postgresBinDir(), bin), args);
   return run(cmd, full, { cwd: "/" });
 }
@@ -59,10 +64,13 @@ function socketDir(): string {
   return dir;
 }
 
-abstract class PostgresNode implements Component {
+export abstract class PostgresNode implements Component {
   readonly kind = "infra" as const;
   abstract readonly name: string;
   protected abstract port(): number;
+  get pgPort() {
+    return this.port();
+  }
   protected abstract init(): Promise<void>;
   get dataDir() {
     return join(DATA_DIR, this.name);
@@ -99,6 +107,10 @@ abstract class PostgresNode implements Component {
   }
   async start() {
     if (!existsSync(join(this.dataDir, "PG_VERSION"))) await this.init();
+    await this.startServer();
+  }
+  /** pg_ctl start unless it runs, then waits until it accepts connections. */
+  async startServer() {
     if (!this.running()) {
       const log = logFile(this.name);
       mkdirSync(join(log, ".."), { recursive: true });
@@ -113,35 +125,56 @@ abstract class PostgresNode implements Component {
   }
 }
 
+/** One SQL statement through psql as the superuser; its output unaligned, without headers. */
+export function psql(port: number, sql: string): string {
+  return run(join(postgresBinDir(), "psql"), ["-h", "127.0.0.1", "-p", String(port), "-U", SUPERUSER, "-d", DATABASE, "-XAtqc", sql]).trim();
+}
+
+/** initdb, local-only access, the stack's settings, started, with the platform's database. */
+async function initPrimary(node: PostgresNode, extra: string[] = []): Promise<void> {
+  ownedDir(node.dataDir);
+  pg("initdb", ["-D", node.dataDir, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
+  // Local-only cluster: trust on loopback, replication allowed for the replica.
+  writeFileSync(
+    join(node.dataDir, "pg_hba.conf"),
+    ["local all all trust", "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust", ""].join("\n"),
+  );
+  writeFileSync(
+    join(node.dataDir, "postgresql.auto.conf"),
+    [
+      "wal_level = replica",
+      "max_wal_senders = 5",
+      "wal_keep_size = '256MB'",
+      "max_connections = 300",
+      "shared_buffers = '256MB'",
+      "hot_standby = on",
+      // Durable commits stay on: the platform's promises rest on them.
+      "synchronous_commit = on",
+      ...extra,
+      "",
+    ].join("\n"),
+  );
+  await node.startServer();
+  pg("createdb", ["-h", "127.0.0.1", "-p", String(node.pgPort), "-U", SUPERUSER, DATABASE]);
+}
+
+/** A replica of the primary on `fromPort`: base backup with standby.signal and primary_conninfo. */
+function baseBackup(node: PostgresNode, fromPort: number): void {
+  ownedDir(node.dataDir);
+  try {
+    pg("pg_basebackup", ["-h", "127.0.0.1", "-p", String(fromPort), "-U", SUPERUSER, "-D", node.dataDir, "-R", "-X", "stream", "-c", "fast"]);
+  } catch (e) {
+    throw new StackError(`${node.name}: pg_basebackup from the primary on port ${fromPort} failed (is it running?)\n${(e as Error).message}`);
+  }
+}
+
 export class PostgresPrimary extends PostgresNode {
   readonly name = "postgres-primary";
   protected port() {
     return loadStackEnv().PG_PRIMARY_PORT;
   }
   protected async init() {
-    ownedDir(this.dataDir);
-    pg("initdb", ["-D", this.dataDir, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
-    // Local-only cluster: trust on loopback, replication allowed for the replica.
-    writeFileSync(
-      join(this.dataDir, "pg_hba.conf"),
-      ["local all all trust", "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust", ""].join("\n"),
-    );
-    writeFileSync(
-      join(this.dataDir, "postgresql.auto.conf"),
-      [
-        "wal_level = replica",
-        "max_wal_senders = 5",
-        "wal_keep_size = '256MB'",
-        "max_connections = 300",
-        "shared_buffers = '256MB'",
-        "hot_standby = on",
-        // Durable commits stay on: the platform's promises rest on them.
-        "synchronous_commit = on",
-        "",
-      ].join("\n"),
-    );
-    await this.start();
-    pg("createdb", ["-h", "127.0.0.1", "-p", String(this.port()), "-U", SUPERUSER, DATABASE]);
+    await initPrimary(this);
   }
 }
 
@@ -151,12 +184,52 @@ export class PostgresReplica extends PostgresNode {
     return loadStackEnv().PG_REPLICA_PORT;
   }
   protected async init() {
-    const primary = loadStackEnv().PG_PRIMARY_PORT;
-    ownedDir(this.dataDir);
-    try {
-      pg("pg_basebackup", ["-h", "127.0.0.1", "-p", String(primary), "-U", SUPERUSER, "-D", this.dataDir, "-R", "-X", "stream", "-c", "fast"]);
-    } catch (e) {
-      throw new StackError(`replica: pg_basebackup from the primary on port ${primary} failed (is it running?)\n${(e as Error).message}`);
-    }
+    baseBackup(this, loadStackEnv().PG_PRIMARY_PORT);
   }
+}
+
+/**
+ * A node of the cluster profile. The first to start on an empty data directory becomes the
+ * primary; the other is made from it with a base backup. Whichever is the primary requires
+ * a synchronous standby, set once it runs (setting it earlier would hold up createdb).
+ */
+export class PostgresClusterNode extends PostgresNode {
+  readonly name: string;
+  readonly index: 1 | 2;
+  constructor(index: 1 | 2) {
+    super();
+    this.index = index;
+    this.name = `postgres-${index}`;
+  }
+  protected port() {
+    const env = loadStackEnv();
+    return this.index === 1 ? env.PG_PRIMARY_PORT : env.PG_REPLICA_PORT;
+  }
+  peer(): PostgresClusterNode {
+    return new PostgresClusterNode(this.index === 1 ? 2 : 1);
+  }
+  /** From the data directory: a standby has standby.signal (promotion removes it). */
+  isStandby(): boolean {
+    return existsSync(join(this.dataDir, "standby.signal"));
+  }
+  override endpoint() {
+    const role = existsSync(join(this.dataDir, "PG_VERSION")) ? (this.isStandby() ? "synchronous standby" : "primary") : "not created yet";
+    return `${super.endpoint()} (${role})`;
+  }
+  protected async init() {
+    const peer = this.peer();
+    // wal_log_hints lets pg_rewind turn a failed primary into the new primary's standby.
+    if (!existsSync(join(peer.dataDir, "PG_VERSION"))) await initPrimary(this, ["wal_log_hints = on"]);
+    else baseBackup(this, peer.pgPort);
+  }
+  override async start() {
+    await super.start();
+    if (!this.isStandby()) requireSyncStandby(this.pgPort);
+  }
+}
+
+/** Commits on the primary on `port` wait until a standby has flushed them. */
+export function requireSyncStandby(port: number): void {
+  psql(port, "ALTER SYSTEM SET synchronous_standby_names = '*'");
+  psql(port, "SELECT pg_reload_conf()");
 }
