@@ -23,7 +23,7 @@ const component = (name: string): Component => {
   return c;
 };
 
-const killService = (name: string) => async () => {
+export const killService = (name: string) => async () => {
   const file = childPidFile(name);
   if (!existsSync(file)) throw new Error(`${name} is not running under its supervisor`);
   process.kill(Number(readFileSync(file, "utf8")), "SIGKILL");
@@ -40,7 +40,7 @@ const restart =
   };
 
 /** The gateway refuses connections for `seconds`, then listens again with its state. */
-const closeGateway = (gateway: "stripe" | "adyen", seconds: number) => async () => {
+export const closeGateway = (gateway: "stripe" | "adyen", seconds: number) => async () => {
   const base = gateway === "stripe" ? loadStackEnv().STRIPE_API_BASE : loadStackEnv().ADYEN_API_BASE;
   const res = await fetch(`${base}/__admin/faults`, {
     method: "POST",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 /**
- * Chaos run: `bun run chaos [short|long]`.
+ * Chaos run: `bun run chaos [short|long|cluster]`.
  *
  * A steady load of payments flows through Caddy, split between the two connectors
  * (Stripe and Adyen, each the other's failover), while both simulators inject
@@ -8,8 +8,11 @@
  * the Postgres primary, stops Mailpit and FerretDB for a while, and closes each
  * gateway in turn. Then it lets the system drain and checks the invariants, one
  * numbered line each; the exit code is non-zero if any fails. `short` (CI) takes
- * a few minutes.
+ * a few minutes. `cluster` brings the stack up in its cluster profile and runs the short
+ * load against it with the faults and checks of cluster.ts (three Kafka nodes, two
+ * instances of each stream service, a synchronous Postgres standby and a failover).
  */
+import { chaosProfile } from "./profile.ts";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
@@ -18,7 +21,8 @@ import { loadStackEnv } from "../../shared/config.ts";
 import { createMerchant } from "../../api/merchants/repo.ts";
 import { DEV_MERCHANT_KEY, DEV_OPS_KEY, LOCAL_WEBHOOK_SECRETS } from "../stack/components/index.ts";
 import { postPayment, publicFetch } from "../stack/public-api.ts";
-import { schedule } from "./faults.ts";
+import { clusterSchedule, fullyReplicated, syncCommit } from "./cluster.ts";
+import { closeGateway, killService, schedule } from "./faults.ts";
 import { startReceiver } from "../../test/webhooks/receiver.ts";
 import {
   auditPerRequest,
@@ -40,11 +44,13 @@ import { runLoad } from "./load.ts";
 const PROFILES = {
   short: { rate: 15, seconds: 90, scale: 1, drainSeconds: 420 },
   long: { rate: 40, seconds: 900, scale: 10, drainSeconds: 900 },
+  // Three JVMs, two Postgres nodes and twelve stream processes share the two cores: a lighter load.
+  cluster: { rate: 10, seconds: 90, scale: 1, drainSeconds: 420 },
 } as const;
-const profileName = (process.argv[2] ?? "short") as keyof typeof PROFILES;
+const profileName = chaosProfile as keyof typeof PROFILES;
 const profile = PROFILES[profileName];
 if (!profile) {
-  console.error("usage: bun run chaos [short|long]");
+  console.error("usage: bun run chaos [short|long|cluster]");
   process.exit(2);
 }
 const log = (msg: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -64,7 +70,8 @@ const devApi = (method: string, path: string, body?: unknown) =>
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 
-const up = spawnSync(process.execPath, [join(import.meta.dir, "../stack/cli.ts"), "up"], { stdio: "inherit" });
+const cluster = profileName === "cluster";
+const up = spawnSync(process.execPath, [join(import.meta.dir, "../stack/cli.ts"), "up", ...(cluster ? ["--profile", "cluster"] : [])], { stdio: "inherit" });
 if (up.status !== 0) process.exit(1);
 
 const db = postgres(env.DATABASE_URL, { max: 2, onnotice: () => {} });
@@ -147,15 +154,19 @@ const poisoned = (
 ).map((r) => r.id);
 const load = runLoad(profile.rate, profile.seconds, abort.signal);
 const faultErrors: string[] = [];
+const faultList = cluster ? clusterSchedule(profile.scale, log, killService, closeGateway) : schedule(profile.scale);
 const faults = (async () => {
-  for (const f of schedule(profile.scale)) {
+  for (const f of faultList) {
     const wait = started + f.at * 1000 - Date.now();
     if (wait > 0) await Bun.sleep(wait);
     log(`fault: ${f.name}`);
     const t0 = Date.now();
     await f.run().then(
       () => log(`fault done: ${f.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
-      (e: unknown) => faultErrors.push(`${f.name}: ${e instanceof Error ? e.message : String(e)}`),
+      (e: unknown) => {
+        faultErrors.push(`${f.name}: ${e instanceof Error ? e.message : String(e)}`);
+        log(`fault FAILED: ${faultErrors.at(-1)?.split("\n")[0]}`);
+      },
     );
   }
 })();
@@ -222,13 +233,14 @@ const checks: Check[] = [
   {
     name: "faults injected",
     ok: faultErrors.length === 0,
-    detail: faultErrors.length ? faultErrors.join("; ") : `${schedule(profile.scale).length} faults, all carried out`,
+    detail: faultErrors.length ? faultErrors.join("; ") : `${faultList.length} faults, all carried out`,
   },
   {
     name: "load answered",
     ok: stats.created.length > 0 && stats.gaveUp === 0 && stats.commands.unanswered === 0 && stats.commands.accepted > 0,
     detail: `${stats.created.length} created, ${stats.commands.accepted} captures and refunds accepted; ${stats.gaveUp + stats.commands.unanswered} requests without a definite answer after 60 s of retries`,
   },
+  ...(cluster ? [await fullyReplicated(), await syncCommit(db)] : []),
 ];
 checks.forEach((c, i) => console.log(`${i + 1}. ${c.ok ? "PASS" : "FAIL"} ${c.name}: ${c.detail}`));
 const failed = checks.filter((c) => !c.ok).length;

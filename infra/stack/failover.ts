@@ -35,7 +35,8 @@ export async function failover(log = (msg: string) => console.log(`[stack] ${msg
   const old = standby.peer();
   if (old.running()) {
     log(`${old.name}: stopping the primary`);
-    await old.stop();
+    // A postmaster that was just killed may still be exiting: pg_ctl then finds no server to stop.
+    await old.stop().catch((e: unknown) => log(`${old.name}: ${(e as Error).message.split("\n")[0]}`));
   }
   log(`${standby.name}: promoting`);
   pg("pg_ctl", ["promote", "-D", standby.dataDir, "-w", "-t", "60"]);

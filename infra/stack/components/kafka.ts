@@ -162,7 +162,8 @@ export class Kafka implements Component {
     return text.slice(text.lastIndexOf(`starting ${this.name}:`)).includes("Kafka Server started");
   }
 
-  async start() {
+  /** `timeoutMs`: a node killed under load replays its logs first (minutes on two busy cores). */
+  async start(timeoutMs = 90_000) {
     if (!this.running()) {
       const props = this.config();
       if (!existsSync(join(this.dir, "logs", "meta.properties"))) {
@@ -179,7 +180,7 @@ export class Kafka implements Component {
     const peers = Array.from({ length: this.nodes }, (_, i) => (i + 1 === this.node ? this : new Kafka(i + 1, this.nodes)));
     const running = peers.filter((p) => p.running());
     if (running.length * 2 <= this.nodes) return;
-    for (const p of running) await waitFor(p.name, () => p.healthy(), 90_000);
+    for (const p of running) await waitFor(p.name, () => p.healthy(), timeoutMs);
   }
 
   async stop() {
