@@ -4,6 +4,7 @@
  * settle, so a retry in the meantime is a 409 that never reaches the committer (pure:
  * TEST_STACK=none; a fake committer stands in for the database).
  */
+import { deferred } from "../../streams/engine/testing/harness.ts";
 import { describe, expect, test } from "bun:test";
 import type { Sql } from "../../shared/db/client.ts";
 import type { ReplicaReads } from "../../shared/db/replica-reads.ts";
@@ -17,17 +18,6 @@ const COMMIT_TIMEOUT_MS = 50;
 /** Per test: well past the deadline, far below bunfig's 60 s, so a missing deadline fails fast. */
 const TEST_TIMEOUT_MS = 2_000;
 
-type Deferred<T> = { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 /** A committer whose every submit is answered by `answer`; records what was submitted. */
 function fakeCommitter(answer: (item: CreateItem) => Promise<CreateOutcome>) {
   const submitted: CreateItem[] = [];
@@ -39,6 +29,14 @@ function fakeCommitter(answer: (item: CreateItem) => Promise<CreateOutcome>) {
     drain: async () => {},
   };
   return { committer, submitted };
+}
+
+/** A service whose first commit waits for the test to settle `pending`; later ones commit at once. */
+function firstCommitPending() {
+  const pending = deferred<CreateOutcome>();
+  const answers = [pending.promise];
+  const { committer, submitted } = fakeCommitter(async (item) => answers.shift() ?? { outcome: "created", status: 201, body: item.response_body });
+  return { pending, submitted, svc: service(committer), key: `ct-${crypto.randomUUID()}` };
 }
 
 /** create() never touches the primary or the replica: empty stand-ins are enough. */
@@ -141,11 +139,7 @@ describe("create: commit deadline", () => {
   test(
     "a commit that fails after the deadline also releases its key, and rejects nothing unhandled",
     async () => {
-      const pending = deferred<CreateOutcome>();
-      const answers = [pending.promise];
-      const { committer, submitted } = fakeCommitter(async (item) => answers.shift() ?? { outcome: "created", status: 201, body: item.response_body });
-      const svc = service(committer);
-      const key = `ct-${crypto.randomUUID()}`;
+      const { pending, submitted, svc, key } = firstCommitPending();
 
       expect(await refusal(svc.create(command(key)))).toMatchObject({ status: 503, code: "service_unavailable" });
       expect(isInFlight(await refusal(svc.create(command(key))))).toBe(true);
@@ -184,11 +178,7 @@ describe("create: commit deadline", () => {
   test(
     "a commit still within the deadline holds its key: a concurrent duplicate is 409 without a submit",
     async () => {
-      const pending = deferred<CreateOutcome>();
-      const answers = [pending.promise];
-      const { committer, submitted } = fakeCommitter(async (item) => answers.shift() ?? { outcome: "created", status: 201, body: item.response_body });
-      const svc = service(committer);
-      const key = `ct-${crypto.randomUUID()}`;
+      const { pending, submitted, svc, key } = firstCommitPending();
 
       const first = svc.create(command(key));
       expect(isInFlight(await refusal(svc.create(command(key))))).toBe(true);
