@@ -13,7 +13,7 @@ import type { Sql } from "postgres";
 import { loadStackEnv } from "../../shared/config.ts";
 import type { PartitionInfo } from "../../streams/kafka/partitions.ts";
 import { Kafka } from "../stack/components/kafka.ts";
-import { PostgresClusterNode, psql } from "../stack/components/postgres.ts";
+import { clusterNodes, psql } from "../stack/components/postgres.ts";
 import { failover } from "../stack/failover.ts";
 import { ROOT } from "../stack/paths.ts";
 import { isAlive, runningPid } from "../stack/proc.ts";
@@ -56,7 +56,7 @@ const killBusiestBroker = (downSeconds: number, log: (m: string) => void) => asy
 
 /** SIGKILL of whichever Postgres node is the primary (its postmaster), then `stack failover`. */
 const killPrimaryAndFailOver = (log: (m: string) => void) => async () => {
-  const primary = [new PostgresClusterNode(1), new PostgresClusterNode(2)].find((n) => n.running() && !n.isStandby());
+  const primary = clusterNodes().find((n) => n.running() && !n.isStandby());
   if (!primary) throw new Error("no running Postgres primary");
   const pid = Number(readFileSync(join(primary.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
   log(`${primary.name} is the primary: SIGKILL`);
@@ -118,7 +118,7 @@ export async function fullyReplicated(timeoutMs = 120_000): Promise<Check> {
  */
 export async function syncCommit(db: Sql): Promise<Check> {
   const name = "no create acknowledged before the standby has it";
-  const nodes = [new PostgresClusterNode(1), new PostgresClusterNode(2)];
+  const nodes = clusterNodes();
   const standby = nodes.find((n) => n.running() && n.isStandby());
   if (!standby) return { name, ok: false, detail: "no running standby" };
   const primary = standby.peer();

@@ -113,9 +113,11 @@ async function follow(components: Component[], signal: AbortSignal, offsets = lo
   }
 }
 
+const isProfile = (p: string): p is StackProfile => (STACK_PROFILES as readonly string[]).includes(p);
+
 const recordedProfile = (): StackProfile | undefined => {
   const p = existsSync(PROFILE_FILE) ? readFileSync(PROFILE_FILE, "utf8").trim() : "";
-  return (STACK_PROFILES as readonly string[]).includes(p) ? (p as StackProfile) : undefined;
+  return isProfile(p) ? p : undefined;
 };
 
 /**
@@ -127,7 +129,7 @@ const recordedProfile = (): StackProfile | undefined => {
 function chooseProfile(cmd: string, given: string | undefined): StackProfile {
   const recorded = recordedProfile();
   const wanted = given ?? process.env.STACK_PROFILE ?? recorded ?? "single";
-  if (!(STACK_PROFILES as readonly string[]).includes(wanted)) throw new StackError(`unknown profile ${wanted}; known: ${STACK_PROFILES.join(", ")}`);
+  if (!isProfile(wanted)) throw new StackError(`unknown profile ${wanted}; known: ${STACK_PROFILES.join(", ")}`);
   if ((cmd === "up" || cmd === "start") && recorded && recorded !== wanted) {
     process.env.STACK_PROFILE = recorded;
     const running = allComponents().filter((c) => c.running());
@@ -135,7 +137,7 @@ function chooseProfile(cmd: string, given: string | undefined): StackProfile {
       throw new StackError(`the ${recorded} profile is running (${running.map((c) => c.name).join(", ")}); stop it first: bun run stack down`);
   }
   process.env.STACK_PROFILE = wanted;
-  return wanted as StackProfile;
+  return wanted;
 }
 
 async function main(argv: string[]) {

@@ -16,7 +16,7 @@
  * A production deployment leaves this to a failover manager (docs/capacity.md).
  */
 import { rmSync } from "node:fs";
-import { pg, PostgresClusterNode, psql, requireSyncStandby } from "./components/postgres.ts";
+import { clusterNodes, pg, type PostgresClusterNode, psql, requireSyncStandby } from "./components/postgres.ts";
 import { StackError, waitFor } from "./proc.ts";
 
 const inRecovery = (node: PostgresClusterNode): boolean | undefined => {
@@ -29,7 +29,7 @@ const inRecovery = (node: PostgresClusterNode): boolean | undefined => {
 
 export async function failover(log = (msg: string) => console.log(`[stack] ${msg}`)): Promise<void> {
   const t0 = performance.now();
-  const nodes = [new PostgresClusterNode(1), new PostgresClusterNode(2)];
+  const nodes = clusterNodes();
   const standby = nodes.find((n) => n.running() && inRecovery(n) === true);
   if (!standby) throw new StackError("failover: no running standby to promote (bun run stack status)");
   const old = standby.peer();

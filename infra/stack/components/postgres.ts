@@ -228,6 +228,9 @@ export class PostgresClusterNode extends PostgresNode {
   }
 }
 
+/** Both nodes of the cluster profile. */
+export const clusterNodes = (): [PostgresClusterNode, PostgresClusterNode] => [new PostgresClusterNode(1), new PostgresClusterNode(2)];
+
 /** Commits on the primary on `port` wait until a standby has flushed them. */
 export function requireSyncStandby(port: number): void {
   psql(port, "ALTER SYSTEM SET synchronous_standby_names = '*'");
