@@ -37,11 +37,18 @@ function toInbound(m: RdKafka.Message): InboundMessage {
  * A revoke is held (unassign deferred) until the engine calls `done()`, so the
  * engine can finish in-flight work and commit while it still owns the
  * partitions. Records of a partition fetched after its revoke are dropped here.
+ *
+ * librdkafka keeps a partition's pause across unassign and assign: a partition revoked while
+ * paused and assigned back to this consumer would stay paused, with nobody left to resume it
+ * (the engine starts every assigned partition unpaused). So a revoke resumes what this port
+ * paused before giving the partitions up.
  */
 export function createKafkaConsumer(opts: ConsumerOptions): ConsumerPort {
   const messages$ = new Subject<InboundMessage>();
   const assignments$ = new Subject<AssignmentEvent>();
   const owned = new Set<string>();
+  /** Partitions paused through this port and not resumed since. */
+  const paused = new Set<string>();
   const pendingCommits: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   let stopped = false;
 
@@ -92,6 +99,13 @@ export function createKafkaConsumer(opts: ConsumerOptions): ConsumerPort {
         if (released) return;
         released = true;
         clearTimeout(timer);
+        // Never once disconnecting: resume waits for librdkafka's main thread, which is closing then.
+        const resumed = partitions.filter((p) => paused.delete(tpId(p.topic, p.partition)));
+        try {
+          if (resumed.length && !stopped) consumer.resume(resumed);
+        } catch {
+          /* disconnected meanwhile */
+        }
         unassign();
       };
       const timer = setTimeout(done, opts.revokeTimeoutMs ?? 30_000);
@@ -134,9 +148,11 @@ export function createKafkaConsumer(opts: ConsumerOptions): ConsumerPort {
         });
       }),
     pause: (tps) => {
+      for (const t of tps) paused.add(tpId(t.topic, t.partition));
       if (tps.length) consumer.pause(tps.map((t) => ({ topic: t.topic, partition: t.partition })));
     },
     resume: (tps) => {
+      for (const t of tps) paused.delete(tpId(t.topic, t.partition));
       if (tps.length) consumer.resume(tps.map((t) => ({ topic: t.topic, partition: t.partition })));
     },
     commit: (offsets: readonly OffsetCommit[]) =>

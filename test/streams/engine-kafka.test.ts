@@ -163,4 +163,53 @@ describe("stream engine on Kafka", () => {
     // Nothing lost: the wait fails unless every one of the 3000 records was handled.
     await eventually("all 3000 handled", () => finishedIds(s.log()).size === 3000, 90_000, 100);
   }, 180_000);
+
+  // librdkafka keeps a partition's pause across a rebalance: a retry partition paused while its
+  // head was not due, revoked and assigned back to the same consumer, used to stay paused for good
+  // (the engine had forgotten it paused it), and its retries waited for the next rebalance.
+  test("retries held in paused partitions arrive after a rebalance gives those partitions back", async () => {
+    const s = scenario("held-rebalance");
+    const retryDelayMs = 30_000;
+    const retried = records(24, 24, () => ({ retryOnce: true }));
+    produce(s.topic, retried);
+    const first = s.worker({ HANDLER_MS: "1", RETRY_DELAY_MS: String(retryDelayMs) });
+    await eventually("24 first attempts failed into the retry tier", () => s.log().filter((e) => e.ev === "fail").length === 24, 60_000, 100);
+    const failedAt = Math.max(...s.log().map((e) => (e.ev === "fail" ? e.t : 0)));
+
+    // A second member joins (every partition is revoked and reassigned) and takes part of the work…
+    const second = s.worker({ HANDLER_MS: "1", RETRY_DELAY_MS: String(retryDelayMs) });
+    await eventually("the second consumer is running", () => s.log().some((e) => e.ev === "ready" && e.pid === second.pid), 60_000, 100);
+    const plain = Array.from({ length: 48 }, (_, i) => ({ key: `p${i}`, value: JSON.stringify({ key: `p${i}`, seq: 0 }) }));
+    const handledBy = (pid: number | undefined) => s.log().some((e) => e.ev === "end" && e.pid === pid && e.key.startsWith("p"));
+    await eventually(
+      "both consumers handle records after the rebalance",
+      () => {
+        produce(s.topic, plain);
+        return handledBy(second.pid) && handledBy(first.pid);
+      },
+      60_000,
+      1_000,
+    );
+    // …and leaves: the first gets every partition back, the ones it had paused among them.
+    second.kill("SIGTERM");
+    expect(await stopped(second)).toBe(0);
+    // The rebalances are over before the retries fall due, or the test proves nothing.
+    expect(Date.now()).toBeLessThan(failedAt + retryDelayMs);
+
+    const ids = new Set(retried.map((r) => `${s.topic}/${JSON.parse(r.value).key}/0`));
+    await eventually(
+      "every retried record handled on its second attempt",
+      () => {
+        const done = new Set(
+          s
+            .log()
+            .filter((e) => e.ev === "end" && ids.has(e.id))
+            .map((e) => e.id),
+        );
+        return done.size === ids.size;
+      },
+      retryDelayMs + 45_000,
+      200,
+    );
+  }, 180_000);
 });

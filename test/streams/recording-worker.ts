@@ -5,9 +5,11 @@
  *
  * Value: JSON { key, seq }. A value starting with "retry-once:" fails with a
  * RetryableError on its first delivery. Undecodable bytes are poison.
+ * RETRY_DELAY_MS, when set, replaces the retry tiers by one tier of that delay
+ * (no jitter), so a test can hold retry records for as long as it needs.
  */
 import { appendFileSync } from "node:fs";
-import { RetryableError, PoisonError, defineWorker, runWorker } from "../../streams/engine/index.ts";
+import { RetryableError, PoisonError, defaultRetryPolicy, defineWorker, runWorker } from "../../streams/engine/index.ts";
 import { kafkaConnect } from "../../streams/kafka/runtime.ts";
 
 const env = (name: string, fallback?: string): string => {
@@ -18,6 +20,9 @@ const env = (name: string, fallback?: string): string => {
 const topic = env("TOPIC");
 const logFile = env("LOG_FILE");
 const handlerMs = Number(env("HANDLER_MS", "2"));
+const retryDelayMs = process.env.RETRY_DELAY_MS === undefined ? undefined : Number(process.env.RETRY_DELAY_MS);
+const retry =
+  retryDelayMs === undefined ? defaultRetryPolicy : { tiers: [{ name: `${retryDelayMs}ms`, delayMs: retryDelayMs }], attemptsOnLastTier: 1, jitter: 0 };
 const log = (entry: Record<string, unknown>) => appendFileSync(logFile, `${JSON.stringify({ ...entry, pid: process.pid, t: Date.now() })}\n`);
 
 type Rec = { key: string; seq: number; retryOnce?: boolean };
@@ -51,7 +56,7 @@ const running = await runWorker(worker, {
   connect: kafkaConnect({ brokers: env("KAFKA_BROKERS"), clientId: `recording-${process.pid}`, partitions: Number(env("PARTITIONS", "12")) }),
   metricsPort: 0,
   groupId: env("GROUP"),
-  engine: { concurrency: Number(env("CONCURRENCY", "64")), commitIntervalMs: Number(env("COMMIT_MS", "200")) },
+  engine: { concurrency: Number(env("CONCURRENCY", "64")), commitIntervalMs: Number(env("COMMIT_MS", "200")), retry },
 });
 log({ ev: "ready" });
 await running.done;
