@@ -27,7 +27,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { drained } from "../infra/chaos/invariants.ts";
 import { allComponents } from "../infra/stack/components/index.ts";
-import { PostgresPrimary, PostgresReplica } from "../infra/stack/components/postgres.ts";
+import { PostgresNode } from "../infra/stack/components/postgres.ts";
 import { readPid, runningPid } from "../infra/stack/proc.ts";
 import { postPayment } from "../infra/stack/public-api.ts";
 import { loadStackEnv } from "../shared/config.ts";
@@ -75,7 +75,7 @@ async function offer(rate: number, seconds: number): Promise<string[]> {
 function stackRoots(): Record<string, number> {
   const roots: Record<string, number> = {};
   for (const c of allComponents()) {
-    const pid = c instanceof PostgresPrimary || c instanceof PostgresReplica ? readPid(join(c.dataDir, "postmaster.pid")) : runningPid(c.name);
+    const pid = c instanceof PostgresNode ? readPid(join(c.dataDir, "postmaster.pid")) : runningPid(c.name);
     if (pid === null) progress(`${c.name} is not running: left out of the CPU figures`);
     else roots[c.name] = pid;
   }
