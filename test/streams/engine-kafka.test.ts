@@ -169,7 +169,7 @@ describe("stream engine on Kafka", () => {
   // (the engine had forgotten it paused it), and its retries waited for the next rebalance.
   test("retries held in paused partitions arrive after a rebalance gives those partitions back", async () => {
     const s = scenario("held-rebalance");
-    const retryDelayMs = 30_000;
+    const retryDelayMs = 40_000;
     const retried = records(24, 24, () => ({ retryOnce: true }));
     produce(s.topic, retried);
     const first = s.worker({ HANDLER_MS: "1", RETRY_DELAY_MS: String(retryDelayMs) });
