@@ -3,7 +3,7 @@
  * handles records of TOPIC by sleeping HANDLER_MS and appends a JSON line per
  * start and end to LOG_FILE (appendFileSync, so the lines survive a SIGKILL).
  *
- * Value: JSON { key, seq }. A value starting with "retry-once:" fails with a
+ * Value: JSON { key, seq, retryOnce? }. A record with `retryOnce: true` fails with a
  * RetryableError on its first delivery. Undecodable bytes are poison.
  * RETRY_DELAY_MS, when set, replaces the retry tiers by one tier of that delay
  * (no jitter), so a test can hold retry records for as long as it needs.
