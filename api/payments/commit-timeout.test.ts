@@ -5,12 +5,12 @@
  * TEST_STACK=none; a fake committer stands in for the database).
  */
 import { deferred } from "../../streams/engine/testing/harness.ts";
+import { validBody } from "../../test/api/bodies.ts";
 import { describe, expect, test } from "bun:test";
 import type { Sql } from "../../shared/db/client.ts";
 import type { ReplicaReads } from "../../shared/db/replica-reads.ts";
 import { ApiError } from "../../shared/http-errors.ts";
 import type { GroupCommitter } from "./group-commit.ts";
-import type { CreatePaymentBody } from "./model.ts";
 import type { CreateItem, CreateOutcome } from "./repo.ts";
 import { type CreateCommand, createPaymentsService } from "./service.ts";
 
@@ -43,19 +43,10 @@ function firstCommitPending() {
 const service = (committer: GroupCommitter) =>
   createPaymentsService({ primary: {} as Sql, reads: {} as ReplicaReads, committer, commitTimeoutMs: COMMIT_TIMEOUT_MS });
 
-const body = (): CreatePaymentBody => ({
-  amount: 1999,
-  currency: "USD",
-  payment_method: "pm_card_visa",
-  customer: { email: "jane@example.com", name: "Jane Doe" },
-  description: "Order #1001",
-  metadata: { order_id: "1001" },
-});
-
 const command = (idempotencyKey: string, merchantId = "mer_commit_timeout"): CreateCommand => ({
   merchantId,
   idempotencyKey,
-  body: body(),
+  body: validBody(),
   correlationId: crypto.randomUUID(),
 });
 

@@ -15,19 +15,13 @@ import { migrate } from "../../shared/db/migrate.ts";
 import { createMerchant } from "../../api/merchants/repo.ts";
 import { createLogger } from "../../api/observability/logger.ts";
 import { buildApi, type ApiDeps } from "../../api/wiring.ts";
+import { validBody } from "./bodies.ts";
 
 export const env = loadStackEnv();
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
 
-export const validBody = () => ({
-  amount: 1999,
-  currency: "USD",
-  payment_method: "pm_card_visa",
-  customer: { email: "jane@example.com", name: "Jane Doe" },
-  description: "Order #1001",
-  metadata: { order_id: "1001" },
-});
+export { validBody };
 
 const TEST_DATABASE = "payments_api_tests";
 const withDatabase = (url: string, name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
