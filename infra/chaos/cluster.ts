@@ -137,12 +137,23 @@ export async function syncCommit(db: Sql): Promise<Check> {
   }
   const firstStatus = first instanceof Response ? String(first.status) : `no answer (${first.message})`;
   const waited = (Date.now() - t0) / 1000;
-  const retry = await postPayment(body, { idempotencyKey: key, signal: AbortSignal.timeout(60_000) });
-  const payment = (await retry.json()) as { id?: string };
+  // As a client would: the first commit settles only once the standby streams again, and until
+  // then the API answers the key's retry with 409 idempotency_key_in_use ("retry later").
+  const until = Date.now() + 60_000;
+  let retry: Response;
+  let payment: { id?: string; error?: { code?: string } };
+  let inFlight = 0;
+  for (;;) {
+    retry = await postPayment(body, { idempotencyKey: key, signal: AbortSignal.timeout(60_000) });
+    payment = (await retry.json()) as typeof payment;
+    if (retry.status !== 409 || payment.error?.code !== "idempotency_key_in_use" || Date.now() > until) break;
+    inFlight++;
+    await Bun.sleep(250);
+  }
   const [stored] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = ${key}`;
   return {
     name,
     ok: firstStatus === "503" && visible === 0 && retry.status === 201 && typeof payment.id === "string" && stored?.n === 1,
-    detail: `standby ${standby.name} stopped: create answered ${firstStatus} after ${waited.toFixed(1)} s, ${visible} rows visible on the primary; standby back: retry with the same key answered ${retry.status}, ${stored?.n} payment stored`,
+    detail: `standby ${standby.name} stopped: create answered ${firstStatus} after ${waited.toFixed(1)} s, ${visible} rows visible on the primary; standby back: retry with the same key answered ${retry.status} (after ${inFlight} "still in flight" answers), ${stored?.n} payment stored`,
   };
 }
