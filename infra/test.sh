@@ -4,8 +4,9 @@
 #   integration/end-to-end tests under test/ against the real local stack,
 #   which the test preload brings up when it is not running), then the short
 #   chaos run and the cluster chaos run (their invariants count as tests), the
-#   latter on the stack's cluster profile. Arguments go to `bun test` and skip
-#   the chaos runs.
+#   latter on the stack's cluster profile, then the container path's tests
+#   (infra/compose/test.sh: smoke and end-to-end tests through testcontainers on
+#   the compose stack). Arguments go to `bun test` and skip the rest.
 # The last line is a plain summary: "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,28 +32,32 @@ passed=$((passed + p)) failed=$((failed + f))
 # A crash or an error outside any test still fails the run.
 if [[ $bun_rc -ne 0 && $f -eq 0 ]]; then failed=$((failed + 1)); echo "bun test exited with $bun_rc"; fi
 
-# One chaos run; its invariants count as tests.
-chaos() {
-  local out chaos_rc summary
-  echo "== chaos run ($1 profile)"
+# A suite whose last line is "N passed, N failed" (the chaos runs, the container path's
+# tests): its counts are added; one that exits non-zero without that line is one failure.
+suite() {
+  local label="$1" out rc summary
+  shift
   out="$(mktemp)"
-  bun infra/chaos/run.ts "$1" 2>&1 | tee "$out"
-  chaos_rc=${PIPESTATUS[0]}
+  "$@" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
   summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
   rm -f "$out"
   if [[ -n "$summary" ]]; then
     passed=$((passed + $(cut -d' ' -f1 <<<"$summary"))) failed=$((failed + $(cut -d' ' -f3 <<<"$summary")))
   fi
-  if [[ $chaos_rc -ne 0 && -z "$summary" ]]; then failed=$((failed + 1)); echo "$1 chaos run exited with $chaos_rc"; fi
+  if [[ $rc -ne 0 && -z "$summary" ]]; then failed=$((failed + 1)); echo "$label exited with $rc"; fi
 }
 
 if [[ $# -eq 0 ]]; then
-  chaos short
-  # The cluster profile uses the same ports: the default stack goes down first, the cluster
-  # stack after its run.
+  echo "== chaos run (short profile)"
+  suite "short chaos run" bun infra/chaos/run.ts short
+  # The cluster profile and the containers use the same ports: each stack goes down first.
   bun infra/stack/cli.ts down
-  chaos cluster
+  echo "== chaos run (cluster profile)"
+  suite "cluster chaos run" bun infra/chaos/run.ts cluster
   bun infra/stack/cli.ts down
+  echo "== container path (compose on the local image set, through testcontainers)"
+  suite "container path" bash infra/compose/test.sh
 fi
 
 echo "$passed passed, $failed failed"

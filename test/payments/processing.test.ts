@@ -3,11 +3,10 @@
  * outbox, charged by the payment worker on the Stripe simulator, audited in Mongo.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { deadLetterStore } from "../../shared/dead-letters/store.ts";
 import { dlqTopic, Topics } from "../../shared/topics.ts";
 import { endpoints } from "../setup/endpoints.ts";
-import { childPidFile } from "../../infra/stack/components/service.ts";
+import { servicePid } from "../setup/processes.ts";
 import {
   auditAgainstGateway,
   auditOf,
@@ -116,7 +115,6 @@ describe("payment processing", () => {
   }, 360_000);
 
   test("the worker SIGKILLed during 500 payments: after restart every payment is final, none charged twice, no audit gap", async () => {
-    const pidFile = childPidFile("payment-worker");
     const creating = Array.from({ length: 500 }, (_, i) => createPayment(i % 5 === 4 ? "pm_card_chargeDeclinedFraudulent" : "pm_card_visa"));
     const first = await Promise.all(creating.slice(0, 250));
     // Kill it mid-stream: once some of the first half are decided and some are not.
@@ -128,9 +126,9 @@ describe("payment processing", () => {
       },
       30_000,
     );
-    process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL");
+    process.kill(servicePid("payment-worker"), "SIGKILL");
     const rest = await Promise.all(creating.slice(250));
-    // Its supervisor restarts it, as a process manager would.
+    // Its supervisor (or its container's restart policy) restarts it, as a process manager would.
     const ids = [...first, ...rest].map((p) => p.id);
     const statuses = await waitFinal(ids, 120_000);
     let overCharged = 0;

@@ -5,6 +5,7 @@
  * TEST_STACK=containers: start the components with testcontainers (needs Docker).
  * TEST_STACK=none: unit tests only; nothing is started.
  */
+import { afterAll } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
@@ -19,8 +20,10 @@ if (mode === "native") {
     if (up.status !== 0) throw new Error("the native stack did not come up; see the output above");
   }
 } else if (mode === "containers") {
-  const { startContainers } = await import("./containers.ts");
+  const { startContainers, stopContainers } = await import("./containers.ts");
   Object.assign(process.env, await startContainers());
+  // A hook in the preload runs once, after every test file.
+  afterAll(stopContainers, 120_000);
 } else if (mode !== "none") {
   throw new Error(`TEST_STACK must be native, containers or none, not "${mode}"`);
 }
