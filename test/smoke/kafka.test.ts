@@ -18,4 +18,4 @@ test("the Kafka client creates a topic, produces idempotently and consumes the r
   const expected = Array.from({ length: 20 }, (_, i) => String(i));
   expect(out.values).toEqual(expected.map((n) => `v${n}`).sort());
   expect(out.headers).toEqual([...expected].sort());
-});
+}, 60_000); // the round trip's own bound: on a cluster just started, a new topic's replicas and a group join take seconds
