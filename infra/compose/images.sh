@@ -2,13 +2,14 @@
 # Builds the local image set for the container path, with no registry: a Debian root
 # filesystem made from Debian's packages (mmdebstrap), imported with `docker import` as the
 # base, and on it one image per component from the binaries and jars the native stack
-# already runs (infra/compose/local.Dockerfile). compose.local.yaml runs them.
+# already runs (infra/compose/images/<component>/Dockerfile). compose.local.yaml runs them.
 #
 #   bash infra/compose/images.sh      # engine, base image, project images (idempotent)
 #
 # The base's root filesystem is cached as a tarball keyed by its package list
 # ($PAYORCH_CACHE/images), and the image is imported again only when the engine lacks it;
-# the project images are rebuilt every time from the checkout (seconds: COPY layers only).
+# the project images are rebuilt every time from the checkout (about a minute and a half:
+# COPY layers, plus a production install of the dependencies from Bun's cache).
 set -euo pipefail
 say() { printf '\033[1m[images]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[images] %s\033[0m\n' "$*" >&2; exit 1; }
@@ -59,8 +60,9 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
 fi
 
 # One build context per image under $OUT/context: its directory of infra/compose/images
-# plus what it copies, hard-linked from the native stack's cache (its binaries and jars) and
-# from a production install of the checkout. The app image carries the code; api, simulator
+# plus what it copies: the native stack's binaries and jars from the cache, and the checkout
+# with a production install of its dependencies. Small contexts matter: the legacy builder
+# sends the whole context on every build. The app image carries the code; api, simulator
 # and streams only add their command to it.
 bun infra/stack/cli.ts provision >/dev/null
 CTX="$OUT/context"
