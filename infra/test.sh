@@ -16,24 +16,8 @@ export PATH="$CACHE/bun/bin:$PATH"
 cd "$ROOT"
 
 passed=0 failed=0
-echo "== type check (tsc --noEmit)"
-if bun run --silent typecheck; then passed=$((passed + 1)); echo "type check: ok"; else failed=$((failed + 1)); echo "type check: FAILED"; fi
-echo "== lint and format (biome ci)"
-if bun run --silent lint; then passed=$((passed + 1)); echo "lint: ok"; else failed=$((failed + 1)); echo "lint: FAILED (bun run format fixes the formatting)"; fi
-
-echo "== bun test $*"
-out="$(mktemp)"
-bun test "$@" 2>&1 | tee "$out"
-bun_rc=${PIPESTATUS[0]}
-p=$(grep -Eo '^ *[0-9]+ pass$' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-f=$(grep -Eo '^ *[0-9]+ fail$' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-rm -f "$out"
-passed=$((passed + p)) failed=$((failed + f))
-# A crash or an error outside any test still fails the run.
-if [[ $bun_rc -ne 0 && $f -eq 0 ]]; then failed=$((failed + 1)); echo "bun test exited with $bun_rc"; fi
-
-# A suite whose last line is "N passed, N failed" (the chaos runs, the container path's
-# tests): its counts are added; one that exits non-zero without that line is one failure.
+# A suite whose last line is "N passed, N failed" (bun test, the chaos runs, the container
+# path's tests): its counts are added; one that exits non-zero without that line is one failure.
 suite() {
   local label="$1" out rc summary
   shift
@@ -47,6 +31,14 @@ suite() {
   fi
   if [[ $rc -ne 0 && -z "$summary" ]]; then failed=$((failed + 1)); echo "$label exited with $rc"; fi
 }
+
+echo "== type check (tsc --noEmit)"
+if bun run --silent typecheck; then passed=$((passed + 1)); echo "type check: ok"; else failed=$((failed + 1)); echo "type check: FAILED"; fi
+echo "== lint and format (biome ci)"
+if bun run --silent lint; then passed=$((passed + 1)); echo "lint: ok"; else failed=$((failed + 1)); echo "lint: FAILED (bun run format fixes the formatting)"; fi
+
+echo "== bun test $*"
+suite "bun test" bash infra/bun-test.sh "$@"
 
 if [[ $# -eq 0 ]]; then
   echo "== chaos run (short profile)"

@@ -18,13 +18,7 @@ leftovers() {
   fi
 }
 leftovers
-out="$(mktemp)"
-TEST_STACK=containers bun test test/smoke test/payments/processing.test.ts "$@" 2>&1 | tee "$out"
-rc=${PIPESTATUS[0]}
+TEST_STACK=containers bash infra/bun-test.sh test/smoke test/payments/processing.test.ts "$@"
+rc=$?
 leftovers
-p=$(grep -Eo '^ *[0-9]+ pass$' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-f=$(grep -Eo '^ *[0-9]+ fail$' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-rm -f "$out"
-if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; echo "bun test exited with $rc"; fi
-echo "$p passed, $f failed"
-[[ $f -eq 0 ]]
+exit $rc
