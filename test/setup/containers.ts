@@ -13,6 +13,8 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { loadStackEnv } from "../../shared/config.ts";
+import { services } from "../../infra/stack/components/index.ts";
+import { Service } from "../../infra/stack/components/service.ts";
 import { httpOk, tcpOpen } from "../../infra/stack/proc.ts";
 
 const root = join(import.meta.dir, "../..");
@@ -68,10 +70,10 @@ async function waitReady(env: ReturnType<typeof loadStackEnv>, timeoutMs = 180_0
     ["kafka", () => tcpOpen(env.KAFKA_PORT)],
     ["mongo", () => tcpOpen(env.MONGO_PORT)],
     ["mailpit", () => httpOk(`${env.MAILPIT_URL}/readyz`)],
-    ...env.API_PORTS.map((p, i): [string, () => Promise<boolean>] => [`api-${i + 1}`, () => httpOk(`http://127.0.0.1:${p}/health/ready`)]),
-    ["stripe-sim", () => httpOk(`http://127.0.0.1:${env.STRIPE_SIM_PORT}/health`)],
-    ["adyen-sim", () => httpOk(`http://127.0.0.1:${env.ADYEN_SIM_PORT}/health`)],
-    ...Object.entries(env.METRICS_PORTS).map(([name, p]): [string, () => Promise<boolean>] => [name, () => httpOk(`http://127.0.0.1:${p}/health/live`)]),
+    // The platform's own processes, at the health URLs the native stack waits for.
+    ...services()
+      .filter((c): c is Service => c instanceof Service)
+      .map((s): [string, () => Promise<boolean>] => [s.name, () => httpOk(s.spec.health)]),
   ];
   const deadline = Date.now() + timeoutMs;
   for (const [name, ready] of checks) {
