@@ -13,6 +13,11 @@ export interface EngineOptions {
   readonly lowWater: number;
   /** Also pause when this many records sit between the commit position and the newest one (a stuck head). */
   readonly maxUncommitted: number;
+  /**
+   * How often finished positions are committed. Each commit is a record on the broker (and
+   * a replicated one on a cluster); a crash redelivers at most this much work, which the
+   * handlers' idempotency absorbs. Revokes and shutdown commit at once, whatever this says.
+   */
   readonly commitIntervalMs: number;
   /** Bounded wait for in-flight work of revoked partitions before committing and letting them go. */
   readonly revokeTimeoutMs: number;
@@ -26,7 +31,7 @@ export const defaultEngineOptions: EngineOptions = {
   highWater: 1000,
   lowWater: 500,
   maxUncommitted: 10_000,
-  commitIntervalMs: 200,
+  commitIntervalMs: 1000,
   revokeTimeoutMs: 10_000,
   drainTimeoutMs: 15_000,
   retry: defaultRetryPolicy,

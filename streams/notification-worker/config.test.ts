@@ -22,7 +22,7 @@ describe("notification worker config", () => {
       smtpPoolSize: 5,
       smtpConnectTimeoutMs: 5_000,
       smtpSocketTimeoutMs: 15_000,
-      commitIntervalMs: 200,
+      commitIntervalMs: 1000,
       from: "Payments <no-reply@payments.local>",
       messageIdDomain: "payments.local",
       sourceTopic: Topics.paymentsResults,

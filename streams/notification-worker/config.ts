@@ -1,6 +1,7 @@
 /** Notification worker settings, checked at start-up (a bad value names its variable). */
 import { HEADER_TEXT, host, int, KAFKA_NAME, logLevel, port, text, type Env, type LogLevel } from "../../shared/env.ts";
 import { Topics } from "../../shared/topics.ts";
+import { defaultEngineOptions } from "../engine/index.ts";
 
 export type NotificationConfig = {
   readonly metricsPort: number;
@@ -33,7 +34,7 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
     smtpPoolSize: int(env, "SMTP_POOL_SIZE", 5, { min: 1, max: 100 }),
     smtpConnectTimeoutMs: int(env, "SMTP_CONNECT_TIMEOUT_MS", 5_000, { min: 100, max: 120_000 }),
     smtpSocketTimeoutMs: int(env, "SMTP_SOCKET_TIMEOUT_MS", 15_000, { min: 100, max: 300_000 }),
-    commitIntervalMs: int(env, "COMMIT_MS", 200, { min: 10, max: 60_000 }),
+    commitIntervalMs: int(env, "COMMIT_MS", defaultEngineOptions.commitIntervalMs, { min: 10, max: 60_000 }),
     from: text(env, "MAIL_FROM", "Payments <no-reply@payments.local>", HEADER_TEXT, "one line of at most 320 characters"),
     messageIdDomain: text(env, "MESSAGE_ID_DOMAIN", "payments.local", /^[A-Za-z0-9.-]{1,253}$/, "a host name"),
     sourceTopic: text(env, "SOURCE_TOPIC", Topics.paymentsResults, KAFKA_NAME, "a Kafka topic name"),

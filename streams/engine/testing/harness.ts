@@ -20,6 +20,7 @@ export interface HarnessOptions<T> {
   readonly source: string;
   readonly pipeline: Pipeline<T>;
   readonly partitions?: number;
+  /** Engine options; the commit interval is 200 ms unless given (the scenarios' clock steps are written for it). */
   readonly options?: Partial<EngineOptions>;
   readonly observer?: EngineObserver;
   readonly flushables?: readonly Flushable[];
@@ -44,7 +45,7 @@ export async function startHarness<T>(h: HarnessOptions<T>): Promise<Harness<T>>
       ...(h.observer ? { observer: h.observer } : {}),
       ...(h.flushables ? { flushables: h.flushables } : {}),
     },
-    h.options,
+    { commitIntervalMs: 200, ...h.options },
   );
   await engine.start();
   await clock.advance(0);
