@@ -7,6 +7,12 @@ import postgres from "postgres";
 export type Sql = postgres.Sql<Record<string, never>>;
 export type TransactionSql = postgres.TransactionSql<Record<string, never>>;
 
+/** `sql.begin` typed as a plain function of the transaction (a transaction group's `begin`). */
+export const beginOn =
+  (sql: Sql) =>
+  <R>(work: (tx: TransactionSql) => Promise<R>): Promise<R> =>
+    sql.begin((tx) => work(tx as TransactionSql)) as Promise<R>;
+
 export type DbOptions = {
   url: string;
   /** Pool size. */

@@ -15,8 +15,13 @@ export type AttemptReason = "route" | "split" | "failover" | "fallback";
  * Assigns the payment to `connector` unless it already is to one (an earlier delivery's):
  * the connector it is assigned to now, and whether this call assigned it. One statement.
  */
-export async function assignConnector(sql: Sql, paymentId: string, connector: string, reason: AttemptReason): Promise<{ connector: string; fresh: boolean }> {
-  const [row] = await sql<{ assigned: string | null; held: string | null }[]>`
+export async function assignConnector(
+  sql: Sql | TransactionSql,
+  paymentId: string,
+  connector: string,
+  reason: AttemptReason,
+): Promise<{ connector: string; fresh: boolean }> {
+  const [row] = await (sql as Sql)<{ assigned: string | null; held: string | null }[]>`
     WITH assigned AS (
       UPDATE payments SET connector = ${connector}, updated_at = now()
        WHERE id = ${paymentId} AND connector IS NULL AND status = 'PENDING' RETURNING id, connector

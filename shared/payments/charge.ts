@@ -18,41 +18,43 @@ export type ChargeOutcome =
 const STATUS = { approved: "APPROVED", authorized: "AUTHORIZED", denied: "DENIED" } as const;
 const EVENT: Record<ChargeOutcome["kind"], EventType> = { approved: "payment.approved", authorized: "payment.authorized", denied: "payment.denied" };
 
+export type Settlement = { paymentId: string; outcome: ChargeOutcome; connector: string; intentId: string | null; correlationId?: string; decidedAt?: Date };
+
 /**
  * Returns true when this call decided the payment (false: it was already decided, or it is
  * held at another connector than the one that answered).
  */
-export async function settleCharge(
-  sql: Sql,
-  p: { paymentId: string; outcome: ChargeOutcome; connector: string; intentId: string | null; correlationId?: string; decidedAt?: Date },
-): Promise<boolean> {
+export function settleCharge(sql: Sql, p: Settlement): Promise<boolean> {
+  return sql.begin((tx) => settleChargeIn(tx as TransactionSql, p));
+}
+
+/** settleCharge in the caller's transaction (the payment worker commits its decisions in groups). */
+export async function settleChargeIn(tx: TransactionSql, p: Settlement): Promise<boolean> {
   const status = STATUS[p.outcome.kind];
   const decidedAt = (p.decidedAt ?? new Date()).toISOString();
   const declineCode = p.outcome.kind === "denied" ? p.outcome.declineCode : null;
-  return sql.begin(async (tx) => {
-    const [row] = await tx<{ merchant_id: string; amount: number }[]>`
-      UPDATE payments
-         SET status = ${status}, decline_code = ${declineCode}, gateway_ref = ${p.outcome.gatewayRef},
-             gateway_intent_id = coalesce(${p.intentId}, gateway_intent_id), connector = coalesce(connector, ${p.connector}),
-             amount_captured = CASE WHEN ${status} = 'APPROVED' THEN amount ELSE 0 END,
-             decided_at = ${decidedAt}, updated_at = ${decidedAt}, last_error = NULL
-       WHERE id = ${p.paymentId} AND status = 'PENDING' AND (connector IS NULL OR connector = ${p.connector})
+  const [row] = await tx<{ merchant_id: string; amount: number }[]>`
+    UPDATE payments
+       SET status = ${status}, decline_code = ${declineCode}, gateway_ref = ${p.outcome.gatewayRef},
+           gateway_intent_id = coalesce(${p.intentId}, gateway_intent_id), connector = coalesce(connector, ${p.connector}),
+           amount_captured = CASE WHEN ${status} = 'APPROVED' THEN amount ELSE 0 END,
+           decided_at = ${decidedAt}, updated_at = ${decidedAt}, last_error = NULL
+     WHERE id = ${p.paymentId} AND status = 'PENDING' AND (connector IS NULL OR connector = ${p.connector})
    RETURNING merchant_id, amount`;
-    if (!row) return false;
-    await finishAttempt(tx as TransactionSql, p.paymentId, p.connector, status.toLowerCase());
-    const result: PaymentResult = {
-      v: 1,
-      paymentId: p.paymentId,
-      merchantId: row.merchant_id,
-      status,
-      kind: "decided",
-      ...(declineCode ? { declineCode } : {}),
-      gatewayRef: p.outcome.gatewayRef,
-      decidedAt,
-    };
-    await emit(tx as TransactionSql, { result, event: EVENT[p.outcome.kind], ...(p.correlationId ? { correlationId: p.correlationId } : {}) });
-    return true;
-  });
+  if (!row) return false;
+  await finishAttempt(tx, p.paymentId, p.connector, status.toLowerCase());
+  const result: PaymentResult = {
+    v: 1,
+    paymentId: p.paymentId,
+    merchantId: row.merchant_id,
+    status,
+    kind: "decided",
+    ...(declineCode ? { declineCode } : {}),
+    gatewayRef: p.outcome.gatewayRef,
+    decidedAt,
+  };
+  await emit(tx, { result, event: EVENT[p.outcome.kind], ...(p.correlationId ? { correlationId: p.correlationId } : {}) });
+  return true;
 }
 
 /** Makes the latest failure visible on a still-pending payment (GET /v1/payments/{id} shows it). */

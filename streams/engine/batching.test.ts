@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { TestScheduler } from "rxjs/testing";
-import { BatchingSink, GroupSink, bufferTimeOrCount } from "./batching.ts";
+import { BatchingSink, GroupSink, bufferTimeOrCount, transactionGroup } from "./batching.ts";
 import { deferred } from "./testing/harness.ts";
 import { VirtualClock } from "./testing/virtual-clock.ts";
 
@@ -106,6 +106,31 @@ describe("GroupSink", () => {
     await expect(sink.add(5)).rejects.toThrow("closed");
   });
 
+  test("with concurrency 2, a second write starts while the first runs; what arrives while both run waits for the next", async () => {
+    const writes: number[][] = [];
+    const releases: (() => void)[] = [];
+    const sink = new GroupSink<number>({
+      name: "t",
+      maxItems: 100,
+      concurrency: 2,
+      write: (items) => {
+        writes.push(items);
+        return new Promise<void>((r) => releases.push(r));
+      },
+    });
+    const first = sink.add(1);
+    const second = sink.add(2);
+    expect(writes).toEqual([[1], [2]]); // both at once: neither waited for the other
+    const later = [sink.add(3), sink.add(4)];
+    expect(writes).toHaveLength(2);
+    releases[0]!();
+    await first;
+    await Promise.resolve();
+    expect(writes).toEqual([[1], [2], [3, 4]]);
+    for (const r of releases.slice(1)) r();
+    await Promise.all([second, ...later]);
+  });
+
   test("a failed write rejects exactly its own items", async () => {
     const sink = new GroupSink<number>({
       name: "t",
@@ -116,5 +141,64 @@ describe("GroupSink", () => {
     });
     const results = await Promise.allSettled([sink.add(1), sink.add(2), sink.add(3), sink.add(4)]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+  });
+});
+
+/** A database stand-in: a transaction is a list of writes, kept only if its work succeeds. */
+function fakeDb() {
+  const committed: string[][] = [];
+  let gate: Promise<void> | null = null;
+  return {
+    committed,
+    hold(): () => void {
+      let open!: () => void;
+      gate = new Promise<void>((r) => (open = r));
+      return () => {
+        gate = null;
+        open();
+      };
+    },
+    begin: async <R>(work: (tx: string[]) => Promise<R>): Promise<R> => {
+      const tx: string[] = [];
+      if (gate) await gate;
+      const value = await work(tx);
+      committed.push(tx);
+      return value;
+    },
+  };
+}
+
+describe("transactionGroup", () => {
+  const write = (name: string) => async (tx: string[]) => {
+    if (name.startsWith("bad")) throw new Error(`${name} refused`);
+    tx.push(name);
+    return `${name} done`;
+  };
+
+  test("alone, a unit commits at once in its own transaction; what arrives meanwhile shares the next commit", async () => {
+    const db = fakeDb();
+    const group = transactionGroup({ name: "t", maxItems: 100, begin: db.begin });
+    const release = db.hold();
+    const first = group.run(write("a"));
+    const later = ["b", "c", "d"].map((n) => group.run(write(n)));
+    release();
+    expect(await first).toBe("a done");
+    expect(await Promise.all(later)).toEqual(["b done", "c done", "d done"]);
+    expect(db.committed).toEqual([["a"], ["b", "c", "d"]]);
+  });
+
+  test("a unit that fails fails only its own caller: the others of its batch commit, each alone", async () => {
+    const db = fakeDb();
+    const group = transactionGroup({ name: "t", maxItems: 100, begin: db.begin });
+    const release = db.hold();
+    const first = group.run(write("a"));
+    const batch = ["b", "bad-c", "d"].map((n) => group.run(write(n)));
+    release();
+    await first;
+    const results = await Promise.allSettled(batch);
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual(["b done", "bad-c refused", "d done"]);
+    // The batch rolled back as a whole (nothing of it committed), then b and d committed alone.
+    expect(db.committed).toEqual([["a"], ["b"], ["d"]]);
+    await expect(group.run(write("bad-e"))).rejects.toThrow("bad-e refused");
   });
 });

@@ -125,24 +125,29 @@ export interface GroupSinkOptions<T> {
   readonly name: string;
   /** Most items per write. */
   readonly maxItems: number;
+  /** Writes running at once (1: one after the other). */
+  readonly concurrency?: number;
   readonly write: (items: T[]) => Promise<void>;
   readonly onWrite?: BatchingSinkOptions<T>["onWrite"];
 }
 
 /**
  * Group commit for writes a caller must wait for before it goes on (e.g. a write-ahead
- * record): an item is written at once when no write is running, and items that arrive
- * while one runs go out together in the next. No timer: an idle sink adds no latency,
- * a busy one batches by itself. Same surface as BatchingSink (add, flush, close).
+ * record): an item is written at once when fewer than `concurrency` writes are running,
+ * and items that arrive while that many run go out together in the next. No timer: an idle
+ * sink adds no latency, a busy one batches by itself. Same surface as BatchingSink (add,
+ * flush, close).
  */
 export class GroupSink<T> {
   readonly #opts: GroupSinkOptions<T>;
+  readonly #concurrency: number;
   #queue: Pending<T>[] = [];
-  #running: Promise<void> | null = null;
+  readonly #running = new Set<Promise<void>>();
   #closed = false;
 
   constructor(opts: GroupSinkOptions<T>) {
     this.#opts = opts;
+    this.#concurrency = Math.max(1, opts.concurrency ?? 1);
   }
 
   add(item: T): Promise<void> {
@@ -153,34 +158,103 @@ export class GroupSink<T> {
   }
 
   #pump(): void {
-    if (this.#running !== null || this.#queue.length === 0) return;
-    const batch = this.#queue.splice(0, this.#opts.maxItems);
-    const started = performance.now();
-    this.#running = this.#opts
-      .write(batch.map((p) => p.item))
-      .then(
-        () => {
-          this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: true });
-          for (const p of batch) p.resolve();
-        },
-        (err: unknown) => {
-          this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: false });
-          for (const p of batch) p.reject(err);
-        },
-      )
-      .finally(() => {
-        this.#running = null;
-        this.#pump();
-      });
+    while (this.#running.size < this.#concurrency && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#opts.maxItems);
+      const started = performance.now();
+      const running: Promise<void> = this.#opts
+        .write(batch.map((p) => p.item))
+        .then(
+          () => {
+            this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: true });
+            for (const p of batch) p.resolve();
+          },
+          (err: unknown) => {
+            this.#opts.onWrite?.({ name: this.#opts.name, size: batch.length, durationMs: performance.now() - started, ok: false });
+            for (const p of batch) p.reject(err);
+          },
+        )
+        .finally(() => {
+          this.#running.delete(running);
+          this.#pump();
+        });
+      this.#running.add(running);
+    }
   }
 
   /** Resolves once everything added so far is written (or failed). */
   async flush(): Promise<void> {
-    while (this.#running !== null) await this.#running;
+    while (this.#running.size > 0) await Promise.all(this.#running);
   }
 
   async close(): Promise<void> {
     await this.flush();
     this.#closed = true;
   }
+}
+
+/** Opens a transaction, runs `work` in it and commits (postgres.js: `(work) => sql.begin(work)`). */
+export type Begin<Tx> = <R>(work: (tx: Tx) => Promise<R>) => Promise<R>;
+
+/** Short transactions of concurrent handlers, committed together: see transactionGroup. */
+export interface TransactionGroup<Tx> {
+  /** Runs `work` in a transaction shared with others; resolves with its result once that transaction committed. */
+  run<R>(work: (tx: Tx) => Promise<R>): Promise<R>;
+}
+
+type Job<Tx> = { readonly work: (tx: Tx) => Promise<unknown>; outcome?: { ok: true; value: unknown } | { ok: false; error: unknown } };
+
+/**
+ * Group commit for whole transactions: a GroupSink of units of work, each batch run in one
+ * transaction, so the handlers' decisions that arrive while one batch commits share the next
+ * commit (on the primary one WAL flush, and one wait for the synchronous standby, instead
+ * of one each). Alone, a unit runs at once in its own transaction: no timer, no added latency.
+ * A batch that fails (one unit's error, a deadlock) is run again one transaction per unit,
+ * so a unit's error reaches only its own caller. A unit must therefore only run SQL on `tx`:
+ * it may run twice (once in the batch rolled back, once alone); what follows its commit
+ * (waking the relay, logging) belongs to its caller, after `run` resolves.
+ */
+export function transactionGroup<Tx>(
+  opts: { readonly name: string; readonly maxItems: number; readonly concurrency?: number; readonly begin: Begin<Tx> },
+  sinkOf: (o: Omit<GroupSinkOptions<Job<Tx>>, "onWrite">) => Pick<GroupSink<Job<Tx>>, "add"> = (o) => new GroupSink(o),
+): TransactionGroup<Tx> {
+  const runAll = (jobs: Job<Tx>[]) =>
+    opts.begin(async (tx) => {
+      const values: unknown[] = [];
+      for (const j of jobs) values.push(await j.work(tx));
+      return values;
+    });
+  const sink = sinkOf({
+    name: opts.name,
+    maxItems: opts.maxItems,
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    write: async (jobs) => {
+      if (jobs.length === 1) {
+        // Alone: its error is the write's, and rejects its caller's add.
+        const [value] = await runAll(jobs);
+        jobs[0]!.outcome = { ok: true, value };
+        return;
+      }
+      try {
+        const values = await runAll(jobs);
+        jobs.forEach((j, i) => (j.outcome = { ok: true, value: values[i] }));
+      } catch {
+        for (const j of jobs) {
+          try {
+            const [value] = await runAll([j]);
+            j.outcome = { ok: true, value };
+          } catch (error) {
+            j.outcome = { ok: false, error };
+          }
+        }
+      }
+    },
+  });
+  return {
+    async run<R>(work: (tx: Tx) => Promise<R>): Promise<R> {
+      const job: Job<Tx> = { work };
+      await sink.add(job);
+      if (!job.outcome!.ok) throw job.outcome!.error;
+      return job.outcome!.value as R;
+    },
+  };
 }

@@ -7,7 +7,16 @@ export { FatalError, PoisonError, RetryableError, defaultClassify, type Verdict 
 export type { EngineLog, EngineObserver, Flushable, HandlerContext, Pipeline } from "./pipeline.ts";
 export { StreamEngine, defaultEngineOptions, type EngineDeps, type EngineOptions, type EngineStats } from "./engine.ts";
 export { defaultRetryPolicy, exponentialTiers, type RetryPolicy } from "./retry-policy.ts";
-export { BatchingSink, GroupSink, bufferTimeOrCount, type BatchingSinkOptions, type GroupSinkOptions } from "./batching.ts";
+export {
+  BatchingSink,
+  GroupSink,
+  bufferTimeOrCount,
+  transactionGroup,
+  type Begin,
+  type BatchingSinkOptions,
+  type GroupSinkOptions,
+  type TransactionGroup,
+} from "./batching.ts";
 export { keyOrdered } from "./key-ordered.ts";
 export { jsonDecoder } from "./decode.ts";
 export { createStreamMetrics, type StreamMetrics } from "./metrics.ts";

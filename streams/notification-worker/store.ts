@@ -3,9 +3,9 @@
  * send-once record (migrations 0010_notifications.sql, 0014_payment_lifecycle.sql). Claim
  * before SMTP, mark after acceptance.
  */
-import type { Sql } from "../../shared/db/client.ts";
+import { beginOn, type Sql } from "../../shared/db/client.ts";
 import { purgeInBatches } from "../../shared/db/purge.ts";
-import { GroupSink } from "../engine/index.ts";
+import { GroupSink, transactionGroup } from "../engine/index.ts";
 import type { NotificationKey } from "./mail-plan.ts";
 
 export type { NotificationKey };
@@ -56,6 +56,8 @@ export function notificationStore(sql: Sql) {
          WHERE n.payment_id = k.payment_id AND n.status = k.status`;
     },
   });
+  // Claims too: each its own statement, those of concurrent handlers under one commit.
+  const claims = transactionGroup({ name: "notifications.claim", maxItems: 100, concurrency: 4, begin: beginOn(sql) });
   return {
     /** Deletes claims sent more than `keepHours` ago, in small batches; failed and claimed rows stay. */
     purgeSent(keepHours: number): Promise<number> {
@@ -88,15 +90,17 @@ export function notificationStore(sql: Sql) {
      * good, unless `reclaimFailed`). A row still 'claimed' is a send that crashed or failed
      * transiently: it is claimed again and keeps its original Message-ID.
      */
-    async claim(k: NotificationKey, messageId: string, reclaimFailed: boolean): Promise<Claim | null> {
-      const [row] = await sql<{ attempts: number; message_id: string }[]>`
+    claim(k: NotificationKey, messageId: string, reclaimFailed: boolean): Promise<Claim | null> {
+      return claims.run(async (tx) => {
+        const [row] = await tx<{ attempts: number; message_id: string }[]>`
         INSERT INTO notifications (payment_id, status, message_id, state, attempts, claimed_at)
         VALUES (${k.paymentId}, ${k.status}, ${messageId}, 'claimed', 1, now())
         ON CONFLICT (payment_id, status) DO UPDATE
            SET attempts = notifications.attempts + 1, claimed_at = now(), state = 'claimed'
          WHERE notifications.state = 'claimed' OR (${reclaimFailed}::boolean AND notifications.state = 'failed')
         RETURNING attempts, message_id`;
-      return row ? { attempts: row.attempts, messageId: row.message_id } : null;
+        return row ? { attempts: row.attempts, messageId: row.message_id } : null;
+      });
     },
 
     /** Resolves once the mark is committed. */

@@ -13,12 +13,12 @@
  * delivery still at that attempt (a rebalance) can no longer fail over from it.
  */
 import { assignConnector, failOver as moveTo, resumeAttempt, type AttemptReason } from "../../shared/payments/attempts.ts";
-import type { Sql } from "../../shared/db/client.ts";
+import type { Sql, TransactionSql } from "../../shared/db/client.ts";
 import { routeFor as decideRoute } from "../../shared/routing/decide.ts";
 import type { Routing } from "../../shared/routing/model.ts";
 import { loadRouting } from "../../shared/routing/store.ts";
 import type { Connector, ConnectorName } from "../../shared/connectors/types.ts";
-import { FatalError, RetryableError } from "../engine/index.ts";
+import { FatalError, RetryableError, type TransactionGroup } from "../engine/index.ts";
 import type { PaymentRow } from "./payment-row.ts";
 
 /** A payment's connectors in the order to try them, and why the first is first. */
@@ -41,7 +41,14 @@ export type At = {
   readonly reason: AttemptReason | "resumed";
 };
 
-export function createRouter(deps: { sql: Sql; connectors: Readonly<Partial<Record<string, Connector>>>; routeFor: RouteFor; health: Health }) {
+export function createRouter(deps: {
+  sql: Sql;
+  /** Where fresh assignments are written (the worker's group of short transactions). */
+  writes: TransactionGroup<TransactionSql>;
+  connectors: Readonly<Partial<Record<string, Connector>>>;
+  routeFor: RouteFor;
+  health: Health;
+}) {
   const configured = (name: string) => deps.connectors[name];
 
   /** The connector that holds the payment, or the one it is assigned to now. */
@@ -58,7 +65,7 @@ export function createRouter(deps: { sql: Sql; connectors: Readonly<Partial<Reco
     // Every circuit open: nothing is sent, nothing assigned; the retry tiers come back later.
     if (pick === undefined) throw new RetryableError(`every connector of the route is unavailable (${usable.join(", ")}): circuits open`);
     const reason: AttemptReason = pick === route.connectors[0] ? route.reason : "fallback";
-    const assigned = await assignConnector(deps.sql, row.id, pick, reason);
+    const assigned = await deps.writes.run((tx) => assignConnector(tx, row.id, pick, reason));
     const connector = configured(assigned.connector);
     if (!connector) throw new FatalError(`payment ${row.id} is held at ${assigned.connector}, which this worker has no settings for`);
     return assigned.fresh ? { connector, route, fresh: true, reason } : resumed(row, connector, route);

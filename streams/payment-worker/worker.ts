@@ -1,6 +1,8 @@
 /**
  * Payment worker: resolves each PaymentCreated at a connector and settles the payment (a
- * transition in shared/payments/charge.ts: status + its announcements in one transaction).
+ * transition in shared/payments/charge.ts: status + its announcements in one transaction,
+ * which concurrent decisions share: a transaction group, one commit for those that arrive
+ * together).
  * It charges what the payment row says, never what the message says; a final payment is
  * never sent to a gateway again; a payment that may have reached its connector before is
  * first looked up there (plan.ts); it moves to the next connector of its route only when
@@ -9,8 +11,8 @@
  */
 import { PaymentCreated } from "../../shared/events.ts";
 import { Headers, Topics } from "../../shared/topics.ts";
-import type { Sql } from "../../shared/db/client.ts";
-import { nextIdempotencyKey, recordFailure, settleCharge, type ChargeOutcome } from "../../shared/payments/charge.ts";
+import { beginOn, type Sql } from "../../shared/db/client.ts";
+import { nextIdempotencyKey, recordFailure, settleChargeIn, type ChargeOutcome } from "../../shared/payments/charge.ts";
 import type { AuditWrite } from "../../shared/connectors/audit.ts";
 import { createExchanger, type ExchangeContext, type Judged } from "../../shared/connectors/exchange.ts";
 import { decideError, decideLookupError, decidePayment, decisivePayment, type Decision } from "../../shared/connectors/outcome.ts";
@@ -78,12 +80,15 @@ function chargeOutcome(d: Decision): ChargeOutcome | undefined {
 const isOutage = (a: Answer) => a.error?.class === "not_processed" || a.error?.class === "ambiguous";
 
 export const paymentWorker = (deps: PaymentWorkerDeps) =>
-  defineWorker<PaymentCreated>(({ groupSink }) => {
+  defineWorker<PaymentCreated>(({ groupSink, transactionGroup }) => {
     // A group sink: written at once when idle, batched when busy, so waiting on it costs a round trip, not a timer.
     const audit = groupSink<AuditWrite>({ name: "audit", maxItems: 500, write: deps.writeAudit });
+    // Assignments and decisions likewise: each its own transition, those that arrive together
+    // under one commit; a few such transactions at once, the pool's other connections for reads.
+    const writes = transactionGroup({ name: "payments", maxItems: 64, concurrency: 4, begin: beginOn(deps.sql) });
     const exchange = createExchanger({ audit });
     const now = deps.now ?? Date.now;
-    const router = createRouter({ sql: deps.sql, connectors: deps.connectors, routeFor: deps.routeFor, health: deps.health });
+    const router = createRouter({ sql: deps.sql, writes, connectors: deps.connectors, routeFor: deps.routeFor, health: deps.health });
 
     async function resolve(connector: Connector, row: PaymentRow, attempt: Attempt, who: ExchangeContext): Promise<Resolution> {
       const captureMethod = row.capture_method;
@@ -155,13 +160,15 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
         throw decision.kind === "fatal" ? new FatalError(reason) : new RetryableError(reason);
       }
       if (
-        await settleCharge(deps.sql, {
-          paymentId: row.id,
-          outcome,
-          connector: connectorName,
-          intentId: r.intentId,
-          ...(correlationId ? { correlationId } : {}),
-        })
+        await writes.run((tx) =>
+          settleChargeIn(tx, {
+            paymentId: row.id,
+            outcome,
+            connector: connectorName,
+            intentId: r.intentId,
+            ...(correlationId ? { correlationId } : {}),
+          }),
+        )
       )
         deps.notifyOutbox();
       deps.log.info(
