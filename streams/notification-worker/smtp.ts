@@ -2,6 +2,7 @@
  * The SMTP side: a pooled nodemailer transport built from SMTP_URL, and what an SMTP
  * failure means for the record that caused it.
  */
+import { PassThrough, type Readable } from "node:stream";
 import nodemailer, { type NodemailerError, type Transporter } from "nodemailer";
 
 export type SmtpTimeouts = { readonly connectMs: number; readonly socketMs: number };
@@ -9,7 +10,7 @@ export type SmtpTimeouts = { readonly connectMs: number; readonly socketMs: numb
 export function createMailTransport(url: string, opts: { maxConnections: number; timeouts: SmtpTimeouts }): Transporter {
   const u = new URL(url);
   const secure = u.protocol === "smtps:";
-  return nodemailer.createTransport({
+  const transport = nodemailer.createTransport({
     pool: true,
     host: u.hostname,
     port: Number(u.port || (secure ? 465 : 25)),
@@ -24,6 +25,24 @@ export function createMailTransport(url: string, opts: { maxConnections: number;
     greetingTimeout: opts.timeouts.connectMs,
     socketTimeout: opts.timeouts.socketMs,
   });
+  // Each mail's DATA as one write: streamed as nodemailer builds it, part by part, one mail
+  // took about twenty socket writes, each a system call (in a profile at 60 mails/s, the
+  // largest single share of this worker's CPU). The bytes sent are the same.
+  transport.use("stream", (mail, done) => {
+    mail.message.processFunc(wholeMessage);
+    done();
+  });
+  return transport;
+}
+
+/** The message stream, gathered and passed on as one chunk (mails are a few kilobytes). */
+export function wholeMessage(input: Readable): Readable {
+  const chunks: Buffer[] = [];
+  const out = new PassThrough();
+  input.on("data", (chunk: Buffer | string) => chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk));
+  input.on("end", () => out.end(Buffer.concat(chunks)));
+  input.on("error", (err) => out.destroy(err));
+  return out;
 }
 
 /**
