@@ -201,4 +201,24 @@ describe("transactionGroup", () => {
     expect(db.committed).toEqual([["a"], ["b"], ["d"]]);
     await expect(group.run(write("bad-e"))).rejects.toThrow("bad-e refused");
   });
+
+  test("an error that is no unit's own (the database is away) fails the whole batch at once, without a transaction per unit", async () => {
+    const db = fakeDb();
+    let begun = 0;
+    let away = false;
+    const begin = <R>(work: (tx: string[]) => Promise<R>): Promise<R> => {
+      begun++;
+      return away ? Promise.reject(new Error("ECONNREFUSED")) : db.begin(work);
+    };
+    const group = transactionGroup({ name: "t", maxItems: 100, begin, unitless: (err) => (err as Error).message === "ECONNREFUSED" });
+    const release = db.hold();
+    const first = group.run(write("a"));
+    const batch = ["b", "c", "d"].map((n) => group.run(write(n)));
+    away = true;
+    release();
+    await first;
+    const results = await Promise.allSettled(batch);
+    expect(results.map((r) => (r.status === "rejected" ? (r.reason as Error).message : "committed"))).toEqual(["ECONNREFUSED", "ECONNREFUSED", "ECONNREFUSED"]);
+    expect(begun).toBe(2); // a's transaction and the batch's; no retry of b, c and d one by one
+  });
 });

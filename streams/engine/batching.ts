@@ -201,6 +201,17 @@ export interface TransactionGroup<Tx> {
   run<R>(work: (tx: Tx) => Promise<R>): Promise<R>;
 }
 
+export interface TransactionGroupOptions<Tx> {
+  readonly name: string;
+  /** Most units per transaction. */
+  readonly maxItems: number;
+  /** Transactions running at once. */
+  readonly concurrency?: number;
+  readonly begin: Begin<Tx>;
+  /** An error that is no unit's own (e.g. the database is unreachable): not rerun unit by unit. */
+  readonly unitless?: (err: unknown) => boolean;
+}
+
 type Job<Tx> = { readonly work: (tx: Tx) => Promise<unknown>; outcome?: { ok: true; value: unknown } | { ok: false; error: unknown } };
 
 /**
@@ -209,12 +220,14 @@ type Job<Tx> = { readonly work: (tx: Tx) => Promise<unknown>; outcome?: { ok: tr
  * commit (on the primary one WAL flush, and one wait for the synchronous standby, instead
  * of one each). Alone, a unit runs at once in its own transaction: no timer, no added latency.
  * A batch that fails (one unit's error, a deadlock) is run again one transaction per unit,
- * so a unit's error reaches only its own caller. A unit must therefore only run SQL on `tx`:
- * it may run twice (once in the batch rolled back, once alone); what follows its commit
- * (waking the relay, logging) belongs to its caller, after `run` resolves.
+ * so a unit's error reaches only its own caller; unless `unitless` says the error is no
+ * unit's (the database is away): then every unit fails with it at once, rather than one
+ * after another. A unit must therefore only run SQL on `tx`: it may run twice (once in the
+ * batch rolled back, once alone); what follows its commit (waking the relay, logging)
+ * belongs to its caller, after `run` resolves.
  */
 export function transactionGroup<Tx>(
-  opts: { readonly name: string; readonly maxItems: number; readonly concurrency?: number; readonly begin: Begin<Tx> },
+  opts: TransactionGroupOptions<Tx>,
   sinkOf: (o: Omit<GroupSinkOptions<Job<Tx>>, "onWrite">) => Pick<GroupSink<Job<Tx>>, "add"> = (o) => new GroupSink(o),
 ): TransactionGroup<Tx> {
   const runAll = (jobs: Job<Tx>[]) =>
@@ -237,7 +250,8 @@ export function transactionGroup<Tx>(
       try {
         const values = await runAll(jobs);
         jobs.forEach((j, i) => (j.outcome = { ok: true, value: values[i] }));
-      } catch {
+      } catch (err) {
+        if (opts.unitless?.(err)) throw err;
         for (const j of jobs) {
           try {
             const [value] = await runAll([j]);

@@ -16,6 +16,7 @@ export {
   type BatchingSinkOptions,
   type GroupSinkOptions,
   type TransactionGroup,
+  type TransactionGroupOptions,
 } from "./batching.ts";
 export { keyOrdered } from "./key-ordered.ts";
 export { jsonDecoder } from "./decode.ts";

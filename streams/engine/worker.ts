@@ -9,7 +9,15 @@
  */
 import { Registry } from "prom-client";
 import { retryTopic } from "../../shared/topics.ts";
-import { BatchingSink, GroupSink, transactionGroup, type BatchingSinkOptions, type Begin, type GroupSinkOptions, type TransactionGroup } from "./batching.ts";
+import {
+  BatchingSink,
+  GroupSink,
+  transactionGroup,
+  type BatchingSinkOptions,
+  type GroupSinkOptions,
+  type TransactionGroup,
+  type TransactionGroupOptions,
+} from "./batching.ts";
 import { StreamEngine, defaultEngineOptions, type EngineOptions } from "./engine.ts";
 import type { Verdict } from "./errors.ts";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
@@ -34,7 +42,7 @@ export interface WorkerTools {
   /** A group-commit sink (no timer: written at once when idle), for writes a handler waits on. */
   groupSink<I>(opts: Omit<GroupSinkOptions<I>, "onWrite">): GroupSink<I>;
   /** Short transactions committed together (transactionGroup), on a group sink of this worker's. */
-  transactionGroup<Tx>(opts: { name: string; maxItems: number; concurrency?: number; begin: Begin<Tx> }): TransactionGroup<Tx>;
+  transactionGroup<Tx>(opts: TransactionGroupOptions<Tx>): TransactionGroup<Tx>;
   readonly log: EngineLog;
 }
 
@@ -90,8 +98,7 @@ export async function runWorker<T>(def: WorkerDefinition<T>, rt: WorkerRuntime):
       sinks.push(s);
       return s;
     },
-    transactionGroup: <Tx>(opts: { name: string; maxItems: number; concurrency?: number; begin: Begin<Tx> }) =>
-      transactionGroup(opts, (o) => tools.groupSink(o)),
+    transactionGroup: <Tx>(opts: TransactionGroupOptions<Tx>) => transactionGroup(opts, (o) => tools.groupSink(o)),
   };
   const spec = typeof def === "function" ? def(tools) : def;
   registry.setDefaultLabels({ service: spec.name });

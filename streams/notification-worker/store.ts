@@ -3,7 +3,7 @@
  * send-once record (migrations 0010_notifications.sql, 0014_payment_lifecycle.sql). Claim
  * before SMTP, mark after acceptance.
  */
-import { beginOn, type Sql } from "../../shared/db/client.ts";
+import { beginOn, isDatabaseUnavailable, type Sql } from "../../shared/db/client.ts";
 import { purgeInBatches } from "../../shared/db/purge.ts";
 import { GroupSink, transactionGroup } from "../engine/index.ts";
 import type { NotificationKey } from "./mail-plan.ts";
@@ -57,7 +57,7 @@ export function notificationStore(sql: Sql) {
     },
   });
   // Claims too: each its own statement, those of concurrent handlers under one commit.
-  const claims = transactionGroup({ name: "notifications.claim", maxItems: 100, concurrency: 4, begin: beginOn(sql) });
+  const claims = transactionGroup({ name: "notifications.claim", maxItems: 100, concurrency: 4, begin: beginOn(sql), unitless: isDatabaseUnavailable });
   return {
     /** Deletes claims sent more than `keepHours` ago, in small batches; failed and claimed rows stay. */
     purgeSent(keepHours: number): Promise<number> {

@@ -11,7 +11,7 @@
  */
 import { PaymentCreated } from "../../shared/events.ts";
 import { Headers, Topics } from "../../shared/topics.ts";
-import { beginOn, type Sql } from "../../shared/db/client.ts";
+import { beginOn, isDatabaseUnavailable, type Sql } from "../../shared/db/client.ts";
 import { nextIdempotencyKey, recordFailure, settleChargeIn, type ChargeOutcome } from "../../shared/payments/charge.ts";
 import type { AuditWrite } from "../../shared/connectors/audit.ts";
 import { createExchanger, type ExchangeContext, type Judged } from "../../shared/connectors/exchange.ts";
@@ -85,7 +85,7 @@ export const paymentWorker = (deps: PaymentWorkerDeps) =>
     const audit = groupSink<AuditWrite>({ name: "audit", maxItems: 500, write: deps.writeAudit });
     // Assignments and decisions likewise: each its own transition, those that arrive together
     // under one commit; a few such transactions at once, the pool's other connections for reads.
-    const writes = transactionGroup({ name: "payments", maxItems: 64, concurrency: 4, begin: beginOn(deps.sql) });
+    const writes = transactionGroup({ name: "payments", maxItems: 64, concurrency: 4, begin: beginOn(deps.sql), unitless: isDatabaseUnavailable });
     const exchange = createExchanger({ audit });
     const now = deps.now ?? Date.now;
     const router = createRouter({ sql: deps.sql, writes, connectors: deps.connectors, routeFor: deps.routeFor, health: deps.health });
