@@ -11,10 +11,32 @@ export interface ConsumerOptions {
   readonly batchSize?: number;
   /** Last-resort bound on how long a revoke may be held for in-flight work. */
   readonly revokeTimeoutMs?: number;
+  /** How long `start` waits for every topic to be in the brokers' metadata before subscribing anyway. */
+  readonly topicWaitMs?: number;
   readonly extra?: Record<string, string | number | boolean>;
 }
 
 const tpId = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * Waits until the brokers' metadata lists every topic with a leader for each partition;
+ * returns the topics still missing at the deadline. The group join assigns only topics the
+ * metadata knows; a subscribed topic it lacks then (created a moment earlier, or still being
+ * created by another service: its creator got "already exists") is noticed only at
+ * librdkafka's periodic refresh, five minutes later, and its records wait that long.
+ */
+async function awaitTopics(consumer: RdKafka.KafkaConsumer, topics: readonly string[], waitMs: number): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const meta = await new Promise<RdKafka.Metadata | null>((resolve) =>
+      consumer.getMetadata({ allTopics: true, timeout: 5_000 }, (err, data) => resolve(err ? null : data)),
+    );
+    const ready = new Set((meta?.topics ?? []).filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)).map((t) => t.name));
+    const missing = topics.filter((t) => !ready.has(t));
+    if (missing.length === 0 || Date.now() >= deadline) return missing;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 function toInbound(m: RdKafka.Message): InboundMessage {
   const headers: Record<string, string> = {};
@@ -142,9 +164,14 @@ export function createKafkaConsumer(opts: ConsumerOptions): ConsumerPort {
       new Promise<void>((resolve, reject) => {
         consumer.connect({ timeout: 20_000 }, (err) => {
           if (err) return reject(new Error(`consumer connect: ${err.message}`));
-          consumer.subscribe([...opts.topics]);
-          loop();
-          resolve();
+          // A topic still missing at the deadline is subscribed all the same: librdkafka
+          // picks it up at a later refresh, as it would have without the wait.
+          awaitTopics(consumer, opts.topics, opts.topicWaitMs ?? 30_000).then(() => {
+            if (stopped) return resolve();
+            consumer.subscribe([...opts.topics]);
+            loop();
+            resolve();
+          }, reject);
         });
       }),
     pause: (tps) => {
