@@ -65,20 +65,26 @@ export function buildEvent(input: RecordEventInput, id: string = newEventId()): 
   return { record, body };
 }
 
+/** Another outbox row written by recordEvent's statement (the transition's PaymentResult). */
+export type OutboxRow = { topic: string; key: string; payload: unknown; headers: Record<string, string> };
+
 /**
  * Inserts the event and its outbox row in `tx` (a transaction, or a pool for a write of
- * its own) and returns the event id.
+ * its own), with `also` in the same statement, and returns the event id.
  */
-export async function recordEvent(tx: Sql | TransactionSql, input: RecordEventInput): Promise<string> {
+export async function recordEvent(tx: Sql | TransactionSql, input: RecordEventInput, also?: OutboxRow): Promise<string> {
   const { record, body } = buildEvent(input);
   const headers: Record<string, string> = input.correlationId ? { [Headers.correlationId]: input.correlationId } : {};
   const sql = tx as Sql;
+  const other = also
+    ? sql`, other AS (INSERT INTO outbox (topic, key, payload, headers) VALUES (${also.topic}, ${also.key}, ${sql.json(also.payload as never)}, ${sql.json(also.headers)}))`
+    : sql``;
   await sql`
     WITH e AS (
       INSERT INTO events (id, merchant_id, type, payment_id, api_version, created_at, body)
       VALUES (${record.eventId}, ${record.merchantId}, ${record.type}, ${record.paymentId}, ${API_VERSION}, ${record.createdAt}::timestamptz, ${body})
       RETURNING id
-    )
+    )${other}
     INSERT INTO outbox (topic, key, payload, headers)
     SELECT ${Topics.merchantEvents}, ${record.paymentId}, ${sql.json(record as never)}, ${sql.json(headers)} FROM e`;
   return record.eventId;

@@ -81,15 +81,3 @@ export async function failOver(sql: Sql, p: { paymentId: string; from: string; t
 
 /** Rolls a failover back: the payment was decided or moved while its attempt looked open. */
 class FailoverLost extends Error {}
-
-/** In the deciding transaction: the attempt that decided ends with `outcome` (recorded now if it never was). */
-export async function finishAttempt(tx: TransactionSql, paymentId: string, connector: string, outcome: string): Promise<void> {
-  const done = await tx`
-    UPDATE payment_attempts SET outcome = ${outcome}, finished_at = now()
-     WHERE payment_id = ${paymentId} AND seq = (SELECT max(seq) FROM payment_attempts WHERE payment_id = ${paymentId}) AND finished_at IS NULL RETURNING seq`;
-  if (done.length === 0) {
-    await tx`
-      INSERT INTO payment_attempts (payment_id, seq, connector, reason, outcome, finished_at)
-      VALUES (${paymentId}, 1, ${connector}, 'route', ${outcome}, now()) ON CONFLICT DO NOTHING`;
-  }
-}

@@ -7,7 +7,6 @@
 import type { Sql, TransactionSql } from "../db/client.ts";
 import type { PaymentResult } from "../events.ts";
 import type { EventType } from "../merchant-events/catalogue.ts";
-import { finishAttempt } from "./attempts.ts";
 import { emit } from "./emit.ts";
 
 export type ChargeOutcome =
@@ -28,21 +27,39 @@ export function settleCharge(sql: Sql, p: Settlement): Promise<boolean> {
   return sql.begin((tx) => settleChargeIn(tx as TransactionSql, p));
 }
 
-/** settleCharge in the caller's transaction (the payment worker commits its decisions in groups). */
+/**
+ * settleCharge in the caller's transaction (the payment worker commits its decisions in
+ * groups). Three statements: the guarded UPDATE with the attempt's end, the resource read,
+ * the event with its outbox rows.
+ */
 export async function settleChargeIn(tx: TransactionSql, p: Settlement): Promise<boolean> {
   const status = STATUS[p.outcome.kind];
+  const outcome = status.toLowerCase();
   const decidedAt = (p.decidedAt ?? new Date()).toISOString();
   const declineCode = p.outcome.kind === "denied" ? p.outcome.declineCode : null;
-  const [row] = await tx<{ merchant_id: string; amount: number }[]>`
-    UPDATE payments
-       SET status = ${status}, decline_code = ${declineCode}, gateway_ref = ${p.outcome.gatewayRef},
-           gateway_intent_id = coalesce(${p.intentId}, gateway_intent_id), connector = coalesce(connector, ${p.connector}),
-           amount_captured = CASE WHEN ${status} = 'APPROVED' THEN amount ELSE 0 END,
-           decided_at = ${decidedAt}, updated_at = ${decidedAt}, last_error = NULL
-     WHERE id = ${p.paymentId} AND status = 'PENDING' AND (connector IS NULL OR connector = ${p.connector})
-   RETURNING merchant_id, amount`;
+  // The attempt that decided ends with the outcome; one is recorded if it never was (a
+  // payment from before attempts were recorded). Both only when the UPDATE decided.
+  const [row] = await tx<{ merchant_id: string }[]>`
+    WITH decided AS (
+      UPDATE payments
+         SET status = ${status}, decline_code = ${declineCode}, gateway_ref = ${p.outcome.gatewayRef},
+             gateway_intent_id = coalesce(${p.intentId}, gateway_intent_id), connector = coalesce(connector, ${p.connector}),
+             amount_captured = CASE WHEN ${status} = 'APPROVED' THEN amount ELSE 0 END,
+             decided_at = ${decidedAt}, updated_at = ${decidedAt}, last_error = NULL
+       WHERE id = ${p.paymentId} AND status = 'PENDING' AND (connector IS NULL OR connector = ${p.connector})
+     RETURNING id, merchant_id
+    ), finished AS (
+      UPDATE payment_attempts SET outcome = ${outcome}, finished_at = now()
+       WHERE payment_id = (SELECT id FROM decided) AND finished_at IS NULL
+         AND seq = (SELECT max(seq) FROM payment_attempts WHERE payment_id = ${p.paymentId})
+      RETURNING seq
+    ), recorded AS (
+      INSERT INTO payment_attempts (payment_id, seq, connector, reason, outcome, finished_at)
+      SELECT id, 1, ${p.connector}, 'route', ${outcome}, now() FROM decided WHERE NOT EXISTS (SELECT 1 FROM finished)
+      ON CONFLICT DO NOTHING
+    )
+    SELECT merchant_id FROM decided`;
   if (!row) return false;
-  await finishAttempt(tx, p.paymentId, p.connector, status.toLowerCase());
   const result: PaymentResult = {
     v: 1,
     paymentId: p.paymentId,

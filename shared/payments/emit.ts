@@ -19,16 +19,20 @@ export type Emitted = {
   correlationId?: string;
 };
 
+/** Two statements: the resource read, then the event with both outbox rows. */
 export async function emit(tx: TransactionSql, e: Emitted): Promise<void> {
-  const headers = e.correlationId ? { [Headers.correlationId]: e.correlationId } : {};
-  await tx`INSERT INTO outbox (topic, key, payload, headers) VALUES (${Topics.paymentsResults}, ${e.result.paymentId}, ${tx.json(e.result)}, ${tx.json(headers)})`;
+  const headers: Record<string, string> = e.correlationId ? { [Headers.correlationId]: e.correlationId } : {};
   const object = e.refundId ? await readRefund(tx, e.refundId) : await readPayment(tx, e.result.paymentId);
   if (!object) throw new Error(`emit: ${e.refundId ?? e.result.paymentId} vanished inside its own transaction`);
-  await recordEvent(tx, {
-    merchantId: e.result.merchantId,
-    paymentId: e.result.paymentId,
-    type: e.event,
-    object,
-    ...(e.correlationId ? { correlationId: e.correlationId } : {}),
-  });
+  await recordEvent(
+    tx,
+    {
+      merchantId: e.result.merchantId,
+      paymentId: e.result.paymentId,
+      type: e.event,
+      object,
+      ...(e.correlationId ? { correlationId: e.correlationId } : {}),
+    },
+    { topic: Topics.paymentsResults, key: e.result.paymentId, payload: e.result, headers },
+  );
 }
